@@ -1,0 +1,33 @@
+# signlang: the two commands are `make notebook` (the study) and `make test`.
+# Both set the project up first (scripts/setup.sh: idempotent, project-local).
+
+SHELL := /bin/bash
+PY := .venv/bin/python
+# The project's own venv comes first, so cargo's build scripts and Jupyter find it.
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+
+.PHONY: setup notebook test lint lab release clean-study
+
+setup:
+	@bash scripts/setup.sh
+
+release: setup
+	cargo build --release -p signlang-cli
+
+## The study: execute notebooks/assignment.ipynb headless (in place) and write notebooks/assignment.html.
+notebook: setup
+	$(PY) scripts/run_notebook.py notebooks/assignment.ipynb --html notebooks/assignment.html --in-place
+
+lint: setup
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+## The tests: formatting, lints, unit and integration tests, and a quick-mode notebook run.
+test: lint
+	cargo test --workspace
+	SIGNLANG_QUICK=1 $(PY) scripts/run_notebook.py notebooks/assignment.ipynb \
+		--html target/notebook-smoke/assignment.html --check
+
+## JupyterLab on the project's kernel.
+lab: setup
+	.venv/bin/jupyter lab notebooks/

@@ -1,0 +1,6 @@
+//! One file per subcommand.
+
+pub mod bench;
+pub mod data;
+pub mod predict;
+pub mod runs;

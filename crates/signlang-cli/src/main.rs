@@ -1,0 +1,47 @@
+//! `signlang`: the command-line side of the study, for scripts and apps.
+//!
+//! - `signlang data check <csv>`: check a Sign Language MNIST CSV and print the report;
+//! - `signlang runs <study-dir>`: list a study's runs and its budget;
+//! - `signlang bench --model <name> --epochs N`: time training epochs, one JSON line each;
+//! - `signlang predict <model-dir> <image>...`: top-3 letters for each image.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+
+/// Sign Language MNIST study tools.
+#[derive(Parser)]
+#[command(name = "signlang", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check data files.
+    Data {
+        #[command(subcommand)]
+        command: commands::data::DataCommand,
+    },
+    /// List a study's runs and its budget line.
+    Runs(commands::runs::RunsArgs),
+    /// Benchmark training epochs of a reference model (one JSON line per epoch).
+    Bench(commands::bench::BenchArgs),
+    /// Classify images with an exported model: top-3 letters with probabilities.
+    Predict(commands::predict::PredictArgs),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Data { command } => commands::data::run(command),
+        Command::Runs(args) => commands::runs::run(args),
+        Command::Bench(args) => commands::bench::run(args),
+        Command::Predict(args) => commands::predict::run(args),
+    };
+    if let Err(e) = result {
+        eprintln!("signlang: {e:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,23 @@
+//! # signlang
+//!
+//! A feasibility study for reading American Sign Language letters from
+//! 28×28 greyscale hand images (Sign Language MNIST), as a reusable library.
+//!
+//! One module per stage of the study:
+//!
+//! | module | stage |
+//! |---|---|
+//! | [`data`] | load, check, fix, split by source photo, tensors |
+//! | [`letters`] | the 24 static letters A–Y without J |
+//! | [`display`] | inline HTML / SVG for the evcxr notebook |
+//! | [`model`] | model specs (dense, CNN) and the networks built from them |
+//! | [`train`] | training configs, the trainer, learning histories |
+
+pub mod data;
+pub mod display;
+pub mod letters;
+pub mod model;
+pub mod plots;
+pub mod train;
+
+pub use letters::{letter, LETTERS, NUM_CLASSES};

@@ -1,0 +1,1 @@
+//! Learning curves: loss and accuracy per epoch, train against validation, and overlays of several runs.

@@ -1,0 +1,1 @@
+//! Data figures: class distributions and sample grids.

@@ -1,0 +1,1 @@
+//! Evaluation figures: confusion matrix, per-letter accuracy, misclassified images.

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Project-local, idempotent setup for signlang.
+#
+#   .venv/                      Python 3.11 with the pins in scripts/requirements.txt (torch 2.13.0, Jupyter)
+#   .tools/bin/evcxr_jupyter    the Rust Jupyter kernel (evcxr_jupyter 0.22.0)
+#   .venv/share/jupyter/kernels/signlang/   the "Rust (signlang)" kernel spec
+#   .cargo/config.toml          tells cargo where libtorch is, and adds an rpath so binaries run as they are
+#   .evcxr/                     the kernel's persistent build folder (EVCXR_TMPDIR)
+#
+# Nothing is written outside the project folder except pip's and cargo's download caches.
+# A second run finds everything in place and returns in seconds.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+EVCXR_VERSION=0.22.0
+TORCH_VERSION=2.13.0
+log="$root/.setup.log"
+
+die() { echo "setup: $*" >&2; exit 1; }
+say() { echo "setup: $*"; }
+
+# --- prerequisites -------------------------------------------------------------
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null 2>&1 ||
+  die "$PYTHON not found: install Python 3.11 (Debian: apt-get install python3.11 python3.11-venv) or set PYTHON=/path/to/python3.11"
+"$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' 2>/dev/null ||
+  die "$PYTHON is not Python 3.11: install Python 3.11 or set PYTHON=/path/to/python3.11"
+"$PYTHON" -c 'import venv, ensurepip' 2>/dev/null ||
+  die "$PYTHON has no venv/ensurepip module: install it (Debian: apt-get install python3.11-venv)"
+command -v cargo >/dev/null 2>&1 ||
+  die "cargo not found: install Rust with rustup (https://rustup.rs), then open a new shell"
+
+need_index() {
+  # One quiet probe of the package index, so that a missing network is one clear line, not a traceback.
+  "$PYTHON" - "$1" <<'PY' 2>/dev/null || die "cannot reach the package index ($1): check the network or proxy settings, then run make setup again"
+import sys, urllib.request
+urllib.request.urlopen(sys.argv[1], timeout=20)
+PY
+}
+
+# --- Python venv ---------------------------------------------------------------
+req_hash=$(sha256sum scripts/requirements.txt | cut -c1-16)
+stamp=.venv/.signlang-requirements
+if [ "$(cat "$stamp" 2>/dev/null)" != "$req_hash" ]; then
+  need_index "${PIP_INDEX_URL:-https://pypi.org/simple/}"
+  if [ ! -x .venv/bin/python ]; then
+    say "creating .venv with $PYTHON"
+    "$PYTHON" -m venv .venv >>"$log" 2>&1 || die "could not create .venv (see $log)"
+  fi
+  say "installing Python packages into .venv (torch $TORCH_VERSION is ~4.7 GB; first time ~2 min)"
+  .venv/bin/python -m pip install --disable-pip-version-check -q -r scripts/requirements.txt >>"$log" 2>&1 ||
+    die "pip install into .venv failed: see the end of $log (network, disk space, or proxy)"
+  echo "$req_hash" >"$stamp"
+fi
+torch_dir=$(.venv/bin/python -c 'import torch, os; print(os.path.dirname(torch.__file__))' 2>>"$log") ||
+  die "torch is not importable from .venv: remove .venv and run make setup again (see $log)"
+torch_version=$(.venv/bin/python -c 'import torch; print(torch.__version__.split("+")[0])')
+[ "$torch_version" = "$TORCH_VERSION" ] || die "tch 0.26 needs torch $TORCH_VERSION but .venv has $torch_version: remove .venv and run make setup again"
+cxx11=$(.venv/bin/python -c 'import torch; print(1 if torch._C._GLIBCXX_USE_CXX11_ABI else 0)')
+
+# --- cargo config: where libtorch is ---------------------------------------------
+mkdir -p .cargo
+config=$(cat <<TOML
+# Written by scripts/setup.sh for this checkout; not committed.
+[env]
+LIBTORCH = "$torch_dir"
+LIBTORCH_CXX11_ABI = "$cxx11"
+
+[target.x86_64-unknown-linux-gnu]
+rustflags = ["-C", "link-arg=-Wl,-rpath,$torch_dir/lib"]
+
+[target.aarch64-unknown-linux-gnu]
+rustflags = ["-C", "link-arg=-Wl,-rpath,$torch_dir/lib"]
+TOML
+)
+if [ "$(cat .cargo/config.toml 2>/dev/null)" != "$config" ]; then
+  echo "$config" >.cargo/config.toml
+  say "wrote .cargo/config.toml (libtorch at $torch_dir)"
+fi
+
+# --- evcxr_jupyter ---------------------------------------------------------------
+if ! .tools/bin/evcxr_jupyter --version 2>/dev/null | grep -q "$EVCXR_VERSION"; then
+  need_index "https://index.crates.io/config.json"
+  say "building evcxr_jupyter $EVCXR_VERSION into .tools/ (first time ~7 min on 2 cores)"
+  cargo install --locked --quiet --root .tools evcxr_jupyter --version "$EVCXR_VERSION" >>"$log" 2>&1 ||
+    die "cargo install evcxr_jupyter failed: see the end of $log"
+fi
+
+# --- kernel spec, inside the venv ---------------------------------------------------
+kdir=.venv/share/jupyter/kernels/signlang
+mkdir -p "$kdir" .evcxr
+spec=$(cat <<JSON
+{
+  "argv": ["$root/.tools/bin/evcxr_jupyter", "--control_file", "{connection_file}"],
+  "display_name": "Rust (signlang)",
+  "language": "rust",
+  "interrupt_mode": "message",
+  "env": {
+    "LIBTORCH_USE_PYTORCH": "1",
+    "VIRTUAL_ENV": "$root/.venv",
+    "PATH": "$root/.venv/bin:\${PATH}",
+    "LD_LIBRARY_PATH": "$torch_dir/lib",
+    "EVCXR_TMPDIR": "$root/.evcxr",
+    "SIGNLANG_ROOT": "$root"
+  }
+}
+JSON
+)
+if [ "$(cat "$kdir/kernel.json" 2>/dev/null)" != "$spec" ]; then
+  echo "$spec" >"$kdir/kernel.json"
+  say "installed kernel spec 'Rust (signlang)' in $kdir"
+fi
+say "ready"
