@@ -1,8 +1,125 @@
 //! Data: load Sign Language MNIST CSVs, check and fix them, split the test
 //! CSV by source photo, and hand tensors to tch.
+//!
+//! The steps, each its own submodule:
+//!
+//! 1. [`load`]: read a CSV (plain or `.gz`, CRLF or LF) with polars into a
+//!    [`RawTable`] that keeps every cell as read;
+//! 2. [`check`](mod@check): list problems by 1-based data row, duplicates and class
+//!    counts in a [`CheckReport`];
+//! 3. [`fix`]: drop invalid rows (the one policy), saying which and why, into
+//!    a clean [`Dataset`];
+//! 4. [`split`]: group the test CSV into near-copies of one source photo and
+//!    split whole groups into validation and a sealed [`TestSplit`].
+//!
+//! [`load_dataset`] does 1–3 in one call for code that only needs clean data.
+
+pub mod check;
+pub mod load;
+pub mod split;
+
+pub use check::{
+    check, class_count_table, duplicates_between, fix, CheckReport, Dropped, FixLog, Problem,
+    ProblemKind,
+};
+pub use load::{load_raw, read_bytes, RawTable};
+pub use split::{
+    group_near_copies, leakage, nearest_distances, split_by_group, threshold_curve,
+    threshold_table, Groups, Split, SplitConfig,
+};
 
 use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
 use tch::{Kind, Tensor};
+
+/// Why a file could not be read as a Sign Language MNIST CSV.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// The file could not be opened or read.
+    #[error("{path}: cannot read the file: {error}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        error: std::io::Error,
+    },
+    /// The file is empty.
+    #[error("{path}: the file is empty; expected a header `label,pixel1,...,pixel784` and one image per line (re-copy it from the dataset)")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Named `.gz` but not gzip.
+    #[error("{path}: named .gz but is not gzip-compressed; rename it to .csv if it is plain text, or re-download it")]
+    NotGzip {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Gzip data that does not decompress (truncated or corrupt).
+    #[error(
+        "{path}: the gzip data is truncated or corrupt ({detail}); re-download or re-copy the file"
+    )]
+    BadGzip {
+        /// The file.
+        path: PathBuf,
+        /// What the decoder said.
+        detail: String,
+    },
+    /// The first line is data, not the header.
+    #[error("{path}: row 1 (line 1) is data, not the header; add the header line `label,pixel1,...,pixel784` at the top")]
+    MissingHeader {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The header is not `label,pixel1,...,pixel784`.
+    #[error("{path}: line 1 (header), column {column}: expected `{expected}`, found `{found}`; the header must be `label,pixel1,...,pixel784`")]
+    WrongHeader {
+        /// The file.
+        path: PathBuf,
+        /// 1-based column.
+        column: usize,
+        /// Expected name.
+        expected: String,
+        /// Found name.
+        found: String,
+    },
+    /// The CSV parser failed.
+    #[error("{path}: cannot parse as CSV: {detail}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What the parser said.
+        detail: String,
+    },
+}
+
+/// Loads, checks and fixes a CSV in one call: the clean [`Dataset`] (named
+/// after the file), with the report and what was dropped.
+pub fn load_checked(
+    path: impl AsRef<Path>,
+    name: &str,
+) -> Result<(Dataset, CheckReport, FixLog), DataError> {
+    let raw = load_raw(path)?;
+    let report = check(&raw);
+    let (data, log) = fix(&raw, &report, name);
+    Ok((data, report, log))
+}
+
+/// Loads a CSV and returns its valid rows as a [`Dataset`] (invalid rows are
+/// dropped; use [`load_checked`] to see them). The name is the file stem's
+/// first word ("train" for `sign_mnist_train.csv.gz`).
+pub fn load_dataset(path: impl AsRef<Path>) -> Result<Dataset, DataError> {
+    let path = path.as_ref();
+    let stem = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("data")
+        .split('.')
+        .next()
+        .unwrap_or("data");
+    let name = stem.rsplit('_').next().unwrap_or(stem);
+    Ok(load_checked(path, name)?.0)
+}
 
 /// Pixels per image (28×28).
 pub const PIXELS: usize = 28 * 28;
@@ -54,10 +171,12 @@ impl Dataset {
     /// Images as an `N×1×28×28` float tensor in `[0, 1]` on the CPU.
     pub fn images(&self) -> Tensor {
         let n = self.len() as i64;
-        Tensor::from_slice(&self.pixels)
+        // One copy into torch, one conversion to float, scaled in place.
+        let mut x = Tensor::from_slice(&self.pixels)
             .view([n, 1, 28, 28])
-            .to_kind(Kind::Float)
-            / 255.0
+            .to_kind(Kind::Float);
+        let _ = x.divide_scalar_(255.0);
+        x
     }
 
     /// Class indices as an `N` int64 tensor on the CPU.
@@ -75,7 +194,10 @@ impl Dataset {
         h.update((self.len() as u64).to_le_bytes());
         h.update(&self.classes);
         h.update(&self.pixels);
-        h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
+        h.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// Number of images of each class.
