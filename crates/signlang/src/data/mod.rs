@@ -93,6 +93,25 @@ pub enum DataError {
     },
 }
 
+/// The project's root folder: `$SIGNLANG_ROOT` (set by the notebook kernel),
+/// else the nearest folder at or above the current one holding `data/SOURCE.md`,
+/// else the current folder.
+pub fn project_root() -> PathBuf {
+    if let Some(root) = std::env::var_os("SIGNLANG_ROOT") {
+        return PathBuf::from(root);
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    cwd.ancestors()
+        .find(|d| d.join("data").join("SOURCE.md").is_file())
+        .map(Path::to_path_buf)
+        .unwrap_or(cwd)
+}
+
+/// A file in the project's `data/` folder, e.g. `data_path("sign_mnist_train.csv.gz")`.
+pub fn data_path(file: &str) -> PathBuf {
+    project_root().join("data").join(file)
+}
+
 /// Loads, checks and fixes a CSV in one call: the clean [`Dataset`] (named
 /// after the file), with the report and what was dropped.
 pub fn load_checked(

@@ -38,13 +38,14 @@ pub(crate) fn render_svg(
 }
 
 /// Class distribution: the share of each letter in each set, as grouped bars.
-/// Shares (not counts) make sets of different sizes comparable.
-pub fn class_distribution(sets: &[&Dataset]) -> Svg {
+/// Shares (not counts) make sets of different sizes comparable. Each set is
+/// given by its name and its class counts (`Dataset::class_counts`,
+/// `TestSplit::class_counts`).
+pub fn class_distribution(sets: &[(&str, [usize; NUM_CLASSES])]) -> Svg {
     let shares: Vec<Vec<f64>> = sets
         .iter()
-        .map(|d| {
-            let c = d.class_counts();
-            let n = d.len().max(1) as f64;
+        .map(|(_, c)| {
+            let n = c.iter().sum::<usize>().max(1) as f64;
             c.iter().map(|&k| 100.0 * k as f64 / n).collect()
         })
         .collect();
@@ -76,7 +77,7 @@ pub fn class_distribution(sets: &[&Dataset]) -> Svg {
         }
         let k = sets.len().max(1) as f64;
         let width = 0.8 / k;
-        for (s, (d, sh)) in sets.iter().zip(&shares).enumerate() {
+        for (s, ((name, counts), sh)) in sets.iter().zip(&shares).enumerate() {
             let colour = SERIES_COLOURS[s % SERIES_COLOURS.len()];
             chart
                 .draw_series(sh.iter().enumerate().map(|(c, &v)| {
@@ -84,7 +85,7 @@ pub fn class_distribution(sets: &[&Dataset]) -> Svg {
                     Rectangle::new([(x0, 0.0), (x0 + width, v)], colour.filled())
                 }))
                 .map_err(|e| e.to_string())?
-                .label(format!("{} (n = {})", d.name, d.len()))
+                .label(format!("{name} (n = {})", counts.iter().sum::<usize>()))
                 .legend(move |(x, y)| {
                     Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled())
                 });
