@@ -94,9 +94,18 @@ pub fn wilson_interval(successes: usize, n: usize, confidence: f64) -> Interval 
     let denom = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denom;
     let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
+    // Exact bounds at the ends (the formula gives them up to rounding).
     Interval {
-        lo: (centre - half).max(0.0),
-        hi: (centre + half).min(1.0),
+        lo: if successes == 0 {
+            0.0
+        } else {
+            (centre - half).max(0.0)
+        },
+        hi: if successes as f64 == n {
+            1.0
+        } else {
+            (centre + half).min(1.0)
+        },
     }
 }
 
