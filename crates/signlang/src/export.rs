@@ -125,6 +125,35 @@ fn write(path: &Path, content: &str) -> Result<(), ExportError> {
     })
 }
 
+/// Sets `requires_grad = false` on the trainable variables of a store and
+/// restores them when dropped (also on panic).
+struct Frozen(Vec<(Tensor, bool)>);
+
+impl Frozen {
+    fn new(vs: &VarStore) -> Frozen {
+        let vars: Vec<(Tensor, bool)> = vs
+            .trainable_variables()
+            .into_iter()
+            .map(|t| {
+                let was = t.requires_grad();
+                (t, was)
+            })
+            .collect();
+        for (t, _) in &vars {
+            let _ = t.set_requires_grad(false);
+        }
+        Frozen(vars)
+    }
+}
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        for (t, was) in &self.0 {
+            let _ = t.set_requires_grad(*was);
+        }
+    }
+}
+
 /// A deterministic, varied batch of `n` images in `[0, 1]`, for checking.
 fn check_batch(n: i64, device: Device) -> Tensor {
     let i = Tensor::arange(n * PIXELS as i64, (Kind::Float, Device::Cpu));
@@ -158,6 +187,9 @@ pub fn export_model(
     // TorchScript by tracing, in eval mode, without gradients.
     let pt = dir.join("model.pt");
     let example = Tensor::zeros([1, 1, 28, 28], (Kind::Float, device));
+    // The tracer stores the weights as constants, which must not require
+    // gradients: freeze them for the trace (restored when `frozen` drops).
+    let frozen = Frozen::new(vs);
     let module = tch::no_grad(|| {
         CModule::create_by_tracing("SignLangNet", "forward", &[example], &mut |xs| {
             vec![net.forward_t(&xs[0], false)]
@@ -167,6 +199,10 @@ pub fn export_model(
     module
         .save(&pt)
         .map_err(torch(format!("saving {}", pt.display())))?;
+    // The traced constants are the store's own tensors: they are saved with
+    // `requires_grad = false` only while frozen.
+    drop(module);
+    drop(frozen);
     files.push(pt.clone());
 
     // Check the saved file with another batch size.
@@ -178,7 +214,10 @@ pub fn export_model(
         let want = net.forward_t(&x, false);
         let got = reloaded
             .forward_ts(&[&x])
-            .map_err(torch(format!("running {} on a batch of {batch}", pt.display())))?;
+            .map_err(torch(format!(
+                "running {} on a batch of {batch} (does the forward pass depend on the batch size?)",
+                pt.display()
+            )))?;
         Ok((want, got))
     })?;
     if got.size() != want.size() {
