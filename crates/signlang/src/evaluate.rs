@@ -890,10 +890,16 @@ impl Recommendation {
         } else {
             let top: Vec<&Confusion> = confusions.iter().take(5).collect();
             let top_sum: usize = top.iter().map(|c| c.count).sum();
+            let share = top_sum as f64 / errors as f64;
             s += &format!(
-                "The {} errors are concentrated: the {} most common confusions ({}) make up {:.0}% \
+                "The {} errors are {}: the {} most common confusions ({}) make up {:.0}% \
                  of them. ",
                 errors,
+                if share >= 0.5 {
+                    "concentrated"
+                } else {
+                    "spread over many letter pairs"
+                },
                 top.len(),
                 top.iter()
                     .map(|c| format!(
@@ -904,7 +910,7 @@ impl Recommendation {
                     ))
                     .collect::<Vec<_>>()
                     .join(", "),
-                100.0 * top_sum as f64 / errors as f64
+                100.0 * share
             );
             // Gain if the weak letters were lifted to the per-letter goal.
             let lift: f64 = eval
@@ -922,13 +928,18 @@ impl Recommendation {
                 );
             }
             let halve = 100.0 * (eval.correct as f64 + top_sum as f64 / 2.0) / eval.n as f64;
-            s += &format!(
-                "Halving the top confusions alone would give about {halve:.2}%. Small, targeted \
-                 steps are likely to do that: more (and more varied) photos of the confused letters, \
-                 augmentation that mimics the differences between them (small rotations, shifts, \
-                 lighting), and averaging a few models or test-time augmentations. Beyond that, \
-                 gains on this test set will be small and may not carry over to deployment."
-            );
+            s += &format!("Halving the top confusions alone would give about {halve:.2}%. ");
+            s += if eval.accuracy >= goals.overall - 0.03 {
+                "Small, targeted steps are likely to get there: more (and more varied) photos of \
+                 the confused letters, augmentation that mimics the differences between them \
+                 (small rotations, shifts, lighting), and averaging a few models or test-time \
+                 augmentations. Beyond that, gains on this test set will be small and may not \
+                 carry over to deployment."
+            } else {
+                "The model is far from the goals, so small steps will not be enough: a stronger \
+                 model (convolutional, trained longer, with augmentation) should come before any \
+                 fine-tuning of single letters."
+            };
         }
         p.push(s);
 

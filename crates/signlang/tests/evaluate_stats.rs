@@ -248,6 +248,10 @@ fn goal_check_reads_point_estimates_and_lower_bounds() {
     // Lifting G to 90% gains 2 images: (2342 + 2)/2400 = 97.67%.
     assert!(s.contains("97.67%"), "{s}");
     assert!(s.contains("about 120 independent observations"), "{s}");
+    // 58 errors; top five: G→H 12 and four of 2 = 20, 34%.
+    assert!(s.contains("The 58 errors are spread over many letter pairs"), "{s}");
+    assert!(s.contains("make up 34% of them"), "{s}");
+    assert!(s.contains("Small, targeted steps"), "{s}");
     assert!(r.to_display().html.starts_with("<p>"));
 
     // 93/100 for K: point estimate above 90%, lower bound (0.862) below.

@@ -118,9 +118,30 @@ fn torchscript_in_pytorch_predicts_like_the_library() {
         "stand-in test accuracy on {} images: {:.3}",
         eval.n, eval.accuracy
     );
+    if let Ok(dir) = std::env::var("SIGNLANG_PLOT_DIR") {
+        // Figures of a real (weak) model on real images, for a look.
+        std::fs::create_dir_all(&dir).unwrap();
+        let dir = Path::new(&dir);
+        let grid = signlang::plots::misclassified_grid_for(&test, &eval, 30);
+        grid.save(dir.join("real_misclassified.svg")).unwrap();
+        signlang::plots::confusion_matrix(&eval)
+            .save(dir.join("real_confusion.svg"))
+            .unwrap();
+        signlang::plots::per_letter_accuracy(&eval)
+            .save(dir.join("real_per_letter.svg"))
+            .unwrap();
+        println!("{}", eval.summary());
+        println!("{}", eval.per_letter_table());
+        let goals = signlang::evaluate::Goals::default();
+        println!("{}", eval.goal_check(&goals).to_table());
+        let ctx = signlang::evaluate::DataContext::default();
+        println!("{}", signlang::evaluate::Recommendation::new(&eval, &goals, &ctx));
+    }
 
     let dir = tempfile::tempdir().unwrap();
     let info = export_model(dir.path(), &spec, &vs, &net).unwrap();
+    // The weights are trainable again after the export.
+    assert!(vs.trainable_variables().iter().all(|t| t.requires_grad()));
     assert_eq!(info.parameters, 8 * 9 + 8 + 8 * 13 * 13 * 24 + 24);
     assert!(info.max_abs_diff < 1e-5, "{}", info.max_abs_diff);
     for f in [
