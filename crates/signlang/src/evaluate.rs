@@ -27,7 +27,9 @@ use crate::letters::{letter, NUM_CLASSES};
 #[derive(Debug, thiserror::Error)]
 pub enum EvaluateError {
     /// Two class vectors that must describe the same images differ in length.
-    #[error("{what}: {a} truths but {b} predictions; both must list the same images in the same order")]
+    #[error(
+        "{what}: {a} truths but {b} predictions; both must list the same images in the same order"
+    )]
     LengthMismatch {
         /// What was compared.
         what: &'static str,
@@ -902,12 +904,7 @@ impl Recommendation {
                 },
                 top.len(),
                 top.iter()
-                    .map(|c| format!(
-                        "{}→{} {}",
-                        letter(c.truth),
-                        letter(c.predicted),
-                        c.count
-                    ))
+                    .map(|c| format!("{}→{} {}", letter(c.truth), letter(c.predicted), c.count))
                     .collect::<Vec<_>>()
                     .join(", "),
                 100.0 * share

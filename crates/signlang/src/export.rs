@@ -212,12 +212,10 @@ pub fn export_model(
     let x = check_batch(batch, device);
     let (want, got) = tch::no_grad(|| -> Result<(Tensor, Tensor), ExportError> {
         let want = net.forward_t(&x, false);
-        let got = reloaded
-            .forward_ts(&[&x])
-            .map_err(torch(format!(
-                "running {} on a batch of {batch} (does the forward pass depend on the batch size?)",
-                pt.display()
-            )))?;
+        let got = reloaded.forward_ts(&[&x]).map_err(torch(format!(
+            "running {} on a batch of {batch} (does the forward pass depend on the batch size?)",
+            pt.display()
+        )))?;
         Ok((want, got))
     })?;
     if got.size() != want.size() {
@@ -229,7 +227,7 @@ pub fn export_model(
     }
     let diff = (&got - &want).abs().max().double_value(&[]);
     let scale = want.abs().max().double_value(&[]).max(1.0);
-    if !(diff <= 1e-4 * scale) {
+    if diff.is_nan() || diff > 1e-4 * scale {
         return Err(ExportError::Mismatch {
             path: pt,
             batch,
@@ -373,8 +371,10 @@ impl Classifier {
         if !path.is_file() {
             return Err(ExportError::MissingModel { path });
         }
-        let mut module = CModule::load_on_device(&path, Device::Cpu)
-            .map_err(torch(format!("loading TorchScript model {}", path.display())))?;
+        let mut module = CModule::load_on_device(&path, Device::Cpu).map_err(torch(format!(
+            "loading TorchScript model {}",
+            path.display()
+        )))?;
         module.set_eval();
         Ok(Classifier { module, path })
     }
@@ -408,8 +408,8 @@ impl Classifier {
         while start < n {
             let len = 512.min(n - start);
             let p = self.probabilities(&images.narrow(0, start, len))?;
-            let v = Vec::<i64>::try_from(&p.argmax(-1, false))
-                .map_err(torch("reading predictions"))?;
+            let v =
+                Vec::<i64>::try_from(&p.argmax(-1, false)).map_err(torch("reading predictions"))?;
             out.extend(v.into_iter().map(|c| c as u8));
             start += len;
         }

@@ -71,7 +71,7 @@ fn per_letter_bars_show_intervals_and_the_goal() {
     let s = &svg.svg;
     assert!(s.contains("dashed line: goal 90%"));
     assert_eq!(count(s, ">40</text>"), 24); // n under each letter
-    // M (75%) is red; no other letter's point estimate is at or below 90%.
+                                            // M (75%) is red; no other letter's point estimate is at or below 90%.
     assert_eq!(count(s, "fill=\"#D66556\""), 1, "{s}");
 }
 
@@ -92,7 +92,7 @@ fn misclassified_grid_captions_true_and_predicted() {
     assert!(s.contains("12 of 55 shown"), "{s}");
     assert_eq!(count(s, "→"), 12 + 1); // captions and the title
     assert_eq!(count(s, ">A→B</text>"), 2); // the first two A images
-    // Bad input is skipped, not a panic.
+                                            // Bad input is skipped, not a panic.
     let short: Vec<&[u8]> = vec![&[1, 2, 3]];
     let svg = misclassified_grid(&short, &[0], &[1], 5);
     assert!(svg.svg.contains("no misclassified images"));

@@ -65,7 +65,11 @@ fn known_confusion_matrix_gives_hand_computed_statistics() {
     close(m.f1, 0.842_105_263, 1e-8); // 2·(8/9)·0.8 / (8/9 + 0.8) = 16/19
     close(n.f1, 0.631_578_947, 1e-8); // 12/19
     close(s.f1, 0.818_181_818, 1e-8); // 9/11
-    close(e.macro_f1(), (16.0 / 19.0 + 12.0 / 19.0 + 9.0 / 11.0) / 3.0, 1e-12);
+    close(
+        e.macro_f1(),
+        (16.0 / 19.0 + 12.0 / 19.0 + 9.0 / 11.0) / 3.0,
+        1e-12,
+    );
 
     // Letters without images are ignored for the lowest letter and macro F1.
     assert_eq!(e.letters[0].n, 0);
@@ -87,9 +91,21 @@ fn known_confusion_matrix_gives_hand_computed_statistics() {
     assert_eq!(table.rows.len(), 24);
     assert_eq!(
         table.rows[c('N') as usize],
-        ["N", "10", "6", "60.0%", "[31.3%, 83.2%]", "0.667", "0.600", "0.632"]
+        [
+            "N",
+            "10",
+            "6",
+            "60.0%",
+            "[31.3%, 83.2%]",
+            "0.667",
+            "0.600",
+            "0.632"
+        ]
     );
-    assert!(e.summary().to_text().contains("N → S (3 images), 42.9% of all 7 errors"));
+    assert!(e
+        .summary()
+        .to_text()
+        .contains("N → S (3 images), 42.9% of all 7 errors"));
 }
 
 #[test]
@@ -146,7 +162,13 @@ fn mcnemar_counts_and_p_values_match_hand_calculation() {
     let (t, a, b) = paired(50, 10, 2, 3);
     let m = mcnemar(&t, &a, &b).unwrap();
     assert_eq!(
-        (m.n, m.both_right, m.only_a_right, m.only_b_right, m.both_wrong),
+        (
+            m.n,
+            m.both_right,
+            m.only_a_right,
+            m.only_b_right,
+            m.both_wrong
+        ),
         (65, 50, 10, 2, 3)
     );
     close(m.exact_p, 158.0 / 4096.0, 1e-9);
@@ -170,7 +192,9 @@ fn mcnemar_counts_and_p_values_match_hand_calculation() {
     let m = mcnemar(&t, &a, &b).unwrap();
     close(m.exact_p, 186.0 / 256.0, 1e-9);
     close(m.chi2, 0.125, 1e-12);
-    assert!(m.verdict("A", "B", 0.05).contains("not statistically significant"));
+    assert!(m
+        .verdict("A", "B", 0.05)
+        .contains("not statistically significant"));
 
     // No disagreements.
     let (t, a, b) = paired(20, 0, 0, 4);
@@ -249,7 +273,10 @@ fn goal_check_reads_point_estimates_and_lower_bounds() {
     assert!(s.contains("97.67%"), "{s}");
     assert!(s.contains("about 120 independent observations"), "{s}");
     // 58 errors; top five: G→H 12 and four of 2 = 20, 34%.
-    assert!(s.contains("The 58 errors are spread over many letter pairs"), "{s}");
+    assert!(
+        s.contains("The 58 errors are spread over many letter pairs"),
+        "{s}"
+    );
     assert!(s.contains("make up 34% of them"), "{s}");
     assert!(s.contains("Small, targeted steps"), "{s}");
     assert!(r.to_display().html.starts_with("<p>"));
@@ -261,5 +288,8 @@ fn goal_check_reads_point_estimates_and_lower_bounds() {
     assert!(!g.letters_strictly_met());
     assert_eq!(g.uncertain_letters()[0].letter, 'K');
     let s = Recommendation::new(&e, &goals, &DataContext::default()).to_string();
-    assert!(s.contains("for K (93.0%) the interval reaches below it"), "{s}");
+    assert!(
+        s.contains("for K (93.0%) the interval reaches below it"),
+        "{s}"
+    );
 }

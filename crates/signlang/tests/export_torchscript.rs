@@ -135,7 +135,10 @@ fn torchscript_in_pytorch_predicts_like_the_library() {
         let goals = signlang::evaluate::Goals::default();
         println!("{}", eval.goal_check(&goals).to_table());
         let ctx = signlang::evaluate::DataContext::default();
-        println!("{}", signlang::evaluate::Recommendation::new(&eval, &goals, &ctx));
+        println!(
+            "{}",
+            signlang::evaluate::Recommendation::new(&eval, &goals, &ctx)
+        );
     }
 
     let dir = tempfile::tempdir().unwrap();
@@ -327,7 +330,10 @@ fn a_batch_size_dependent_network_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let err = export_model(dir.path(), &spec, &vs, &net).unwrap_err();
     assert!(
-        matches!(err, ExportError::Mismatch { batch: 7, .. } | ExportError::Torch { .. }),
+        matches!(
+            err,
+            ExportError::Mismatch { batch: 7, .. } | ExportError::Torch { .. }
+        ),
         "{err}"
     );
 }

@@ -34,7 +34,10 @@ fn outline(area: &Area, from: (i32, i32), to: (i32, i32), colour: RGBColor) {
 }
 
 fn line(area: &Area, from: (i32, i32), to: (i32, i32), colour: RGBColor, width: u32) {
-    let _ = area.draw(&PathElement::new(vec![from, to], colour.stroke_width(width)));
+    let _ = area.draw(&PathElement::new(
+        vec![from, to],
+        colour.stroke_width(width),
+    ));
 }
 
 /// Linear blend from white to `c` by `t ∈ [0, 1]`.
@@ -84,12 +87,7 @@ pub fn confusion_matrix(eval: &Evaluation) -> Svg {
             &title,
         );
         let axis = text_style(12, HPos::Center, VPos::Center, DARK);
-        label(
-            a,
-            "predicted letter",
-            (left + side / 2, top - 44),
-            &axis,
-        );
+        label(a, "predicted letter", (left + side / 2, top - 44), &axis);
         label(
             a,
             "true letter",
@@ -100,7 +98,12 @@ pub fn confusion_matrix(eval: &Evaluation) -> Svg {
         for (i, &l) in LETTERS.iter().enumerate() {
             let c = left + cell * i as i32 + cell / 2;
             label(a, &l.to_string(), (c, top - 12), &tick);
-            label(a, &l.to_string(), (left - 14, top + cell * i as i32 + cell / 2), &tick);
+            label(
+                a,
+                &l.to_string(),
+                (left - 14, top + cell * i as i32 + cell / 2),
+                &tick,
+            );
         }
         for t in 0..NUM_CLASSES {
             let row: usize = eval.confusion[t].iter().sum();
@@ -126,7 +129,7 @@ pub fn confusion_matrix(eval: &Evaluation) -> Svg {
                         if count >= 100 { 8 } else { 10 },
                         HPos::Center,
                         VPos::Center,
-                        if dark { WHITE.into() } else { DARK },
+                        if dark { WHITE } else { DARK },
                     );
                     label(a, &count.to_string(), (x0 + cell / 2, y0 + cell / 2), &st);
                 }
@@ -134,8 +137,20 @@ pub fn confusion_matrix(eval: &Evaluation) -> Svg {
         }
         for i in 0..=NUM_CLASSES as i32 {
             let colour = RGBColor(225, 225, 225);
-            line(a, (left + cell * i, top), (left + cell * i, top + side), colour, 1);
-            line(a, (left, top + cell * i), (left + side, top + cell * i), colour, 1);
+            line(
+                a,
+                (left + cell * i, top),
+                (left + cell * i, top + side),
+                colour,
+                1,
+            );
+            line(
+                a,
+                (left, top + cell * i),
+                (left + side, top + cell * i),
+                colour,
+                1,
+            );
         }
         outline(a, (left, top), (left + side, top + side), GREY);
         let note = text_style(11, HPos::Left, VPos::Top, GREY);
@@ -195,7 +210,13 @@ pub fn per_letter_accuracy_with_goal(eval: &Evaluation, goal: f64) -> Svg {
         let step = if 1.0 - y_min > 0.5 { 0.1 } else { 0.05 };
         let mut v = y_min;
         while v <= 1.0 + 1e-9 {
-            line(a, (left, y(v)), (left + plot_w, y(v)), RGBColor(230, 230, 230), 1);
+            line(
+                a,
+                (left, y(v)),
+                (left + plot_w, y(v)),
+                RGBColor(230, 230, 230),
+                1,
+            );
             label(a, &format!("{:.0}%", 100.0 * v), (left - 6, y(v)), &tick);
             v += step;
         }
@@ -268,12 +289,7 @@ pub fn per_letter_accuracy_with_goal(eval: &Evaluation, goal: f64) -> Svg {
 /// plotters: grey is quantised to 32 levels, runs of equal grey along a row
 /// merge into one rectangle, and the rectangles of one level form one SVG
 /// path (a few kB per image).
-pub fn misclassified_grid(
-    images: &[&[u8]],
-    truth: &[u8],
-    predicted: &[u8],
-    max: usize,
-) -> Svg {
+pub fn misclassified_grid(images: &[&[u8]], truth: &[u8], predicted: &[u8], max: usize) -> Svg {
     use std::fmt::Write;
     let picked: Vec<usize> = (0..images.len().min(truth.len()).min(predicted.len()))
         .filter(|&i| {
