@@ -425,6 +425,20 @@ impl Evaluation {
         t
     }
 
+    /// The summary and the per-letter table, for the notebook.
+    pub fn to_display(&self) -> Html {
+        let (summary, table) = (self.summary(), self.per_letter_table());
+        Html::new(
+            format!("{}<br>{}", summary.to_html(), table.to_html()),
+            format!("{summary}\n{table}"),
+        )
+    }
+
+    /// Shows [`Evaluation::to_display`] inline in evcxr.
+    pub fn evcxr_display(&self) {
+        self.to_display().evcxr_display()
+    }
+
     /// Checks the client's goals against this evaluation.
     pub fn goal_check(&self, goals: &Goals) -> GoalCheck {
         let letters = self
@@ -699,6 +713,14 @@ pub struct GoalCheck {
     pub letters: Vec<LetterGoal>,
 }
 
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
+}
+
 fn met(b: bool) -> &'static str {
     if b {
         "met"
@@ -765,11 +787,16 @@ impl GoalCheck {
                 ),
                 None => "no letters".into(),
             },
-            format!("{} ({n_fail} letters at or below)", met(self.letters_met())),
             format!(
-                "{} ({} letters with lower bound at or below)",
+                "{} ({n_fail} {} at or below)",
+                met(self.letters_met()),
+                plural(n_fail, "letter")
+            ),
+            format!(
+                "{} ({} {} with lower bound at or below)",
                 met(self.letters_strictly_met()),
-                n_fail + n_uncertain
+                n_fail + n_uncertain,
+                plural(n_fail + n_uncertain, "letter")
             ),
         ]);
         t
@@ -779,7 +806,7 @@ impl GoalCheck {
 /// What the recommendation needs to know about the data beyond the numbers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DataContext {
-    /// Approximate number of distinct source photos behind the test images.
+    /// Approximate number of distinct source photos in the test CSV.
     pub source_photos: usize,
     /// Approximate number of augmented variants per source photo.
     pub variants_per_photo: usize,
@@ -864,11 +891,10 @@ impl Recommendation {
             )
         };
         s += &format!(
-            "These intervals treat the test images as independent, which they are not: they are \
-             about {} variants each of roughly {} source photos. Counting each photo once (about {} \
+            "These intervals treat the test images as independent, which they are not: they \
+             are about {} augmented variants per source photo. Counting each photo once (about {} \
              independent observations) widens the overall interval to {}. ",
             ctx.variants_per_photo,
-            ctx.source_photos,
             eff_n,
             eff_ci.percent()
         );
@@ -942,7 +968,7 @@ impl Recommendation {
 
         // 3. Limits of the data.
         p.push(format!(
-            "Limits of this data: the test images come from about {} source photos, each expanded \
+            "Limits of this data: the test CSV holds about {} source photos, each expanded \
              into about {} augmented variants, so near-duplicates inflate the apparent sample size; \
              all photos share one setting ({}); the images are 28×28 greyscale crops centred on the \
              hand, so an app must crop and scale the same way; and J and Z, which need motion, are \
@@ -969,4 +995,90 @@ impl std::fmt::Display for Recommendation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.paragraphs.join("\n\n"))
     }
+}
+
+/// Two models compared on the same test images, for [`client_report`].
+#[derive(Clone, Copy, Debug)]
+pub struct Comparison<'a> {
+    /// The test result.
+    pub test: &'a McNemar,
+    /// Name of the best model (model A of the test).
+    pub best: &'a str,
+    /// Name of the second best model (model B of the test).
+    pub second: &'a str,
+}
+
+/// The client's report in one block: the unbiased accuracy estimate with
+/// its interval, the letter with the lowest accuracy, the most common error,
+/// whether the best model is significantly better than the second best
+/// (McNemar at α = 0.05, when `comparison` is given), the goal check and the
+/// recommendation.
+pub fn client_report(
+    eval: &Evaluation,
+    goals: &Goals,
+    ctx: &DataContext,
+    comparison: Option<Comparison<'_>>,
+) -> Html {
+    let low = eval.lowest_letter();
+    let mut answers = Table::new(["the client asked", "answer"])
+        .with_caption(format!("Results on {} held-out test images", eval.n));
+    answers.push([
+        "accuracy (unbiased estimate)".to_string(),
+        format!(
+            "{:.2}% ({} of {}), 95% CI {}",
+            100.0 * eval.accuracy,
+            eval.correct,
+            eval.n,
+            eval.ci.percent()
+        ),
+    ]);
+    answers.push([
+        "letter with the lowest accuracy".to_string(),
+        format!(
+            "{}: {:.1}% ({} of {}), 95% CI {}",
+            low.letter,
+            100.0 * low.accuracy,
+            low.correct,
+            low.n,
+            low.ci.percent()
+        ),
+    ]);
+    answers.push([
+        "most common error".to_string(),
+        match eval.most_common_confusion() {
+            Some(c) => format!(
+                "{} shown as {} ({} images)",
+                letter(c.truth),
+                letter(c.predicted),
+                c.count
+            ),
+            None => "none".to_string(),
+        },
+    ]);
+    let verdict = comparison.map(|c| c.test.verdict(c.best, c.second, 0.05));
+    if let Some(c) = comparison {
+        answers.push([
+            format!("{} significantly better than {}?", c.best, c.second),
+            format!(
+                "{} (McNemar exact p = {:.4}, b = {}, c = {})",
+                if c.test.exact_p < 0.05 { "yes" } else { "no" },
+                c.test.exact_p,
+                c.test.only_a_right,
+                c.test.only_b_right
+            ),
+        ]);
+    }
+    let goal_table = eval.goal_check(goals).to_table();
+    let rec = Recommendation::new(eval, goals, ctx);
+    let mut html = answers.to_html();
+    let mut text = answers.to_text();
+    if let Some(v) = &verdict {
+        html += &format!("<p>{}</p>", escape(v));
+        text += &format!("{v}\n");
+    }
+    html += &goal_table.to_html();
+    text += &format!("\n{goal_table}\n");
+    html += &rec.to_display().html;
+    text += &rec.to_string();
+    Html::new(html, text)
 }

@@ -1,8 +1,8 @@
 //! The evaluation statistics against hand computations.
 
 use signlang::evaluate::{
-    clopper_pearson_interval, mcnemar, mcnemar_p, wilson_interval, DataContext, EvaluateError,
-    Evaluation, Goals, Recommendation,
+    client_report, clopper_pearson_interval, mcnemar, mcnemar_p, wilson_interval, Comparison,
+    DataContext, EvaluateError, Evaluation, Goals, Recommendation,
 };
 use signlang::letters::class_of_letter;
 
@@ -263,7 +263,7 @@ fn goal_check_reads_point_estimates_and_lower_bounds() {
     // 98/100 has Wilson lower bound 0.930 > 0.9: strictly met for the others.
     assert!(g.uncertain_letters().is_empty());
     let text = g.to_table().to_text();
-    assert!(text.contains("not met (1 letters at or below)"), "{text}");
+    assert!(text.contains("not met (1 letter at or below)"), "{text}");
 
     let r = Recommendation::new(&e, &goals, &DataContext::default());
     let s = r.to_string();
@@ -292,4 +292,48 @@ fn goal_check_reads_point_estimates_and_lower_bounds() {
         s.contains("for K (93.0%) the interval reaches below it"),
         "{s}"
     );
+}
+
+#[test]
+fn client_report_answers_the_four_questions() {
+    let e = synthetic(c('G'), 88, 98);
+    // The second model is the best one with 10 more A images wrong.
+    let mut second = e.predicted.clone();
+    let mut changed = 0;
+    for i in 0..e.n {
+        if changed < 10 && e.truth[i] == e.predicted[i] && e.truth[i] == c('A') {
+            second[i] = c('B');
+            changed += 1;
+        }
+    }
+    let test = mcnemar(&e.truth, &e.predicted, &second).unwrap();
+    assert_eq!((test.only_a_right, test.only_b_right), (10, 0));
+    let report = client_report(
+        &e,
+        &Goals::default(),
+        &DataContext::default(),
+        Some(Comparison {
+            test: &test,
+            best: "cnn-3",
+            second: "cnn-2",
+        }),
+    );
+    let t = report.text;
+    println!("{t}");
+    assert!(
+        t.contains("97.58% (2342 of 2400), 95% CI [96.9%, 98.1%]"),
+        "{t}"
+    );
+    assert!(t.contains("G: 88.0% (88 of 100)"), "{t}");
+    assert!(t.contains("G shown as H (12 images)"), "{t}");
+    // b = 10, c = 0: exact p = 2/1024.
+    assert!(
+        t.contains("yes (McNemar exact p = 0.0020, b = 10, c = 0)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("cnn-3 is significantly better than cnn-2"),
+        "{t}"
+    );
+    assert!(report.html.contains("<table"));
 }
