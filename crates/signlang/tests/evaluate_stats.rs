@@ -299,12 +299,12 @@ fn client_report_answers_the_four_questions() {
     let e = synthetic(c('G'), 88, 98);
     // The second model is the best one with 10 more A images wrong.
     let mut second = e.predicted.clone();
-    let mut changed = 0;
-    for i in 0..e.n {
-        if changed < 10 && e.truth[i] == e.predicted[i] && e.truth[i] == c('A') {
-            second[i] = c('B');
-            changed += 1;
-        }
+    let a_right: Vec<usize> = (0..e.n)
+        .filter(|&i| e.truth[i] == c('A') && e.predicted[i] == c('A'))
+        .take(10)
+        .collect();
+    for i in a_right {
+        second[i] = c('B');
     }
     let test = mcnemar(&e.truth, &e.predicted, &second).unwrap();
     assert_eq!((test.only_a_right, test.only_b_right), (10, 0));
