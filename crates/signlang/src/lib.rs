@@ -15,6 +15,8 @@
 
 pub mod data;
 pub mod display;
+pub mod evaluate;
+pub mod export;
 pub mod letters;
 pub mod model;
 pub mod plots;
