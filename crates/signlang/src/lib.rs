@@ -18,6 +18,7 @@ pub mod display;
 pub mod letters;
 pub mod model;
 pub mod plots;
+pub mod study;
 pub mod train;
 
 pub use letters::{letter, LETTERS, NUM_CLASSES};
