@@ -248,7 +248,7 @@ pub enum StudyError {
         /// "save" or "load".
         action: &'static str,
         /// The cause.
-        source: tch::TchError,
+        source: Box<tch::TchError>,
     },
     /// Predictions on the test split had the wrong shape.
     #[error("the model of run {id} returned probabilities of shape {shape:?} for {n} test images; expected [{n}, 24]")]
@@ -836,7 +836,7 @@ impl Study {
             id: id.to_string(),
             path: tmp.clone(),
             action: "save",
-            source,
+            source: Box::new(source),
         })?;
         fs::rename(&tmp, &path).map_err(io_err(&path, "rename the weights onto"))
     }
@@ -861,7 +861,7 @@ impl Study {
             id: id.to_string(),
             path,
             action: "load",
-            source,
+            source: Box::new(source),
         })
     }
 

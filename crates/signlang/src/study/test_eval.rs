@@ -160,3 +160,159 @@ impl Study {
         &self.ledger.test_touches
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::data::{Dataset, PIXELS};
+    use crate::model::{DenseSpec, ModelSpec};
+    use crate::study::TrainerOutput;
+    use crate::train::{EpochStats, History, Optimizer, RunStatus, Schedule, TrainConfig};
+
+    fn dataset(name: &str, n: usize, seed: u8) -> Dataset {
+        Dataset {
+            name: name.into(),
+            pixels: (0..n * PIXELS)
+                .map(|i| (i as u8).wrapping_mul(13).wrapping_add(seed))
+                .collect(),
+            classes: (0..n).map(|i| (i % NUM_CLASSES) as u8).collect(),
+            rows: (1..=n as u32).collect(),
+        }
+    }
+
+    fn spec() -> ModelSpec {
+        ModelSpec::Dense(DenseSpec {
+            hidden: vec![8],
+            ..Default::default()
+        })
+    }
+
+    fn config(seed: u64) -> TrainConfig {
+        TrainConfig {
+            optimizer: Optimizer::Adam,
+            lr: 1e-3,
+            schedule: Schedule::Constant,
+            batch_size: 16,
+            epochs: 1,
+            weight_decay: 0.0,
+            label_smoothing: 0.0,
+            early_stopping: None,
+            augmentation: None,
+            seed,
+        }
+    }
+
+    fn history() -> History {
+        History {
+            epochs: vec![EpochStats {
+                epoch: 1,
+                train_loss: 1.0,
+                train_accuracy: 0.5,
+                val_loss: 1.0,
+                val_accuracy: 0.5,
+                lr: 1e-3,
+                seconds: 0.0,
+                images_per_sec: 0.0,
+            }],
+            status: RunStatus::Completed,
+        }
+    }
+
+    #[test]
+    fn test_evaluations_use_the_recorded_weights_and_are_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let (train, val) = (dataset("train", 24, 1), dataset("validation", 24, 2));
+        let test = TestSplit::seal(dataset("test", 30, 3));
+        let mut study = Study::create(dir.path(), 3).unwrap();
+        let expected = RefCell::new(None);
+        let run = study
+            .run_with(&spec(), &config(1), &train, &val, |s, _, _, _| {
+                let vs = tch::nn::VarStore::new(tch::Device::Cpu);
+                let net = backend::build_net(s, &vs.root());
+                let p = backend::predict_proba(&net, &test.dataset().images(), vs.device());
+                *expected.borrow_mut() = Some(Vec::<f32>::try_from(p.view([-1])).unwrap());
+                Ok::<_, String>(TrainerOutput {
+                    history: history(),
+                    weights: Some(vs),
+                })
+            })
+            .unwrap();
+        assert!(study.test_touches().is_empty());
+        let preds = study.evaluate_on_test(run.id(), &test).unwrap();
+        let flat: Vec<f32> = preds.probabilities.iter().flatten().copied().collect();
+        assert_eq!(flat, expected.borrow().clone().unwrap());
+        assert_eq!(preds.len(), 30);
+        assert_eq!(preds.truth, test.dataset().classes);
+        let wrong = (0..30).filter(|&i| preds.predicted[i] != preds.truth[i]);
+        assert_eq!(preds.indices_wrong, wrong.collect::<Vec<_>>());
+
+        let reopened = Study::open(dir.path()).unwrap();
+        let touches = reopened.test_touches();
+        assert_eq!(touches.len(), 1);
+        assert_eq!(touches[0].run_id, "r001");
+        assert_eq!(touches[0].n_images, 30);
+        assert_eq!(touches[0].accuracy, preds.accuracy());
+        assert_eq!(touches[0].test_fingerprint, test.fingerprint());
+        assert_eq!(reopened.test_line(), "test split evaluated 1 time: r001");
+        let json = serde_json::to_value(&preds).unwrap();
+        assert_eq!(json["probabilities"][0].as_array().unwrap().len(), 24);
+    }
+
+    #[test]
+    fn every_test_evaluation_is_counted_and_bad_ones_are_not_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let (train, val) = (dataset("train", 24, 1), dataset("validation", 24, 2));
+        let test = TestSplit::seal(dataset("test", 48, 3));
+        let mut study = Study::create(dir.path(), 3).unwrap();
+        let ok = |_: &_, _: &_, _: &_, _: &_| {
+            Ok::<_, String>(TrainerOutput {
+                history: history(),
+                weights: None,
+            })
+        };
+        let id = study
+            .run_with(&spec(), &config(1), &train, &val, ok)
+            .unwrap()
+            .entry
+            .id;
+        // A predictor that is right except on image 0.
+        let one_hot = |images: &Tensor| {
+            let n = images.size()[0];
+            let truth = test.dataset().targets();
+            let _ = truth
+                .get(0)
+                .fill_((test.dataset().classes[0] as i64 + 1) % 24);
+            Ok(truth.one_hot(24).to_kind(Kind::Float).view([n, 24]))
+        };
+        for _ in 0..2 {
+            let preds = study.evaluate_on_test_with(&id, &test, one_hot).unwrap();
+            assert_eq!(preds.indices_wrong, [0]);
+            assert_eq!(preds.accuracy(), 47.0 / 48.0);
+        }
+        assert_eq!(study.test_touches().len(), 2);
+        assert_eq!(
+            study.test_line(),
+            "test split evaluated 2 times: r001, r001"
+        );
+
+        let bad = study.evaluate_on_test_with(&id, &test, |_| {
+            Ok(Tensor::zeros([3, 24], (Kind::Float, tch::Device::Cpu)))
+        });
+        assert!(matches!(bad, Err(StudyError::BadPredictions { n: 48, .. })));
+        let failed = study
+            .run_with(&spec(), &config(2), &train, &val, |_, _, _, _| {
+                Err::<TrainerOutput, _>("x")
+            })
+            .unwrap_err();
+        let StudyError::RunFailed { id: failed_id, .. } = failed else {
+            panic!("{failed}")
+        };
+        let err = study.evaluate_on_test(&failed_id, &test).unwrap_err();
+        assert!(err.to_string().contains("status failed"), "{err}");
+        let err = study.evaluate_on_test("r999", &test).unwrap_err();
+        assert!(matches!(err, StudyError::UnknownRun { .. }), "{err}");
+        assert_eq!(Study::open(dir.path()).unwrap().test_touches().len(), 2);
+    }
+}
