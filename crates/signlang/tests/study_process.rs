@@ -45,7 +45,7 @@ fn wait_for(path: &Path) {
 
 /// The child side. `slow`: start a run whose trainer writes `started` and
 /// then sleeps for a minute (it is killed before). `race`: wait for `go`,
-/// then ask for one run whose trainer writes `trained-<seed>` and sleeps
+/// (after writing `ready-<seed>`), then ask for one run whose trainer writes `trained-<seed>` and sleeps
 /// 300 ms; print RESULT=trained / RESULT=refused.
 #[test]
 #[ignore = "child process of the other tests in this file"]
@@ -59,7 +59,11 @@ fn child() {
     let seed: u64 = parts.next().unwrap().parse().unwrap();
     let (train, val) = data();
     if mode == "race" {
-        wait_for(&dir.join("go"));
+        // Start together: say ready, then spin until the parent says go.
+        std::fs::write(dir.join(format!("ready-{seed}")), b"").unwrap();
+        while !dir.join("go").exists() {
+            std::thread::sleep(Duration::from_micros(200));
+        }
     }
     let mut study = Study::open(&dir).unwrap();
     let marker_dir = dir.clone();
@@ -143,6 +147,8 @@ fn two_processes_racing_for_the_last_run_spend_it_once() {
         })
         .unwrap();
     let children = [spawn("race", dir.path(), 10), spawn("race", dir.path(), 11)];
+    wait_for(&dir.path().join("ready-10"));
+    wait_for(&dir.path().join("ready-11"));
     std::fs::write(dir.path().join("go"), b"").unwrap();
     let outputs: Vec<String> = children
         .into_iter()
