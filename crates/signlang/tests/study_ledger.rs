@@ -6,7 +6,8 @@ use std::cell::Cell;
 use std::fs;
 
 use signlang::study::{
-    EntryStatus, Ledger, Study, StudyError, TrainerOutput, DEFAULT_BUDGET, LEDGER_FILE,
+    EntryStatus, Ledger, Study, StudyError, TrainerFailure, TrainerOutput, DEFAULT_BUDGET,
+    LEDGER_FILE,
 };
 use signlang::train::{History, RunStatus};
 use study_common::{config, data, dataset, fake, fake_history, spec};
@@ -344,4 +345,33 @@ fn weights_are_saved_as_safetensors_and_load_back() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names.len(), 1);
+}
+
+#[test]
+fn a_refusal_before_training_spends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, val) = data();
+    let mut study = Study::create(dir.path(), 2).unwrap();
+    let calls = Cell::new(0);
+    study
+        .run_with(&spec(), &config(1), &train, &val, fake(&calls))
+        .unwrap();
+    let err = study
+        .run_with(&spec(), &config(2), &train, &val, |_, _, _, _| {
+            Err::<TrainerOutput, _>(TrainerFailure::nothing_trained("lr = -1 is out of range"))
+        })
+        .unwrap_err();
+    assert!(matches!(err, StudyError::NothingTrained { .. }), "{err}");
+    assert!(
+        err.to_string().contains("no budget was spent: lr = -1"),
+        "{err}"
+    );
+    assert_eq!(study.used(), 1);
+    assert_eq!(Study::open(dir.path()).unwrap().used(), 1);
+    // The slot is free again: the last run fits and gets the next id.
+    let run = study
+        .run_with(&spec(), &config(2), &train, &val, fake(&calls))
+        .unwrap();
+    assert_eq!(run.id(), "r002");
+    assert_eq!(study.used(), 2);
 }

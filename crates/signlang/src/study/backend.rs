@@ -13,6 +13,15 @@
 //! pub use crate::model::Net;
 //! pub use crate::train::{predict_proba, train, Progress, TrainError, TrainOptions, Trained};
 //!
+//! /// Errors before any training (bad spec, config or data) spend no budget;
+//! /// libtorch errors happen during training and count.
+//! pub(crate) fn failure(e: TrainError) -> super::TrainerFailure {
+//!     match e {
+//!         TrainError::Torch(_) => super::TrainerFailure::failed(e.to_string()),
+//!         _ => super::TrainerFailure::nothing_trained(e.to_string()),
+//!     }
+//! }
+//!
 //! /// Builds the network of `spec` under `path`.
 //! pub(crate) fn build_net(spec: &crate::model::ModelSpec, path: &tch::nn::Path) -> Net {
 //!     spec.build(path)
@@ -82,6 +91,11 @@ pub enum TrainError {
     /// The real trainer is not merged yet.
     #[error("the trainer (branch `models`) is not merged into this build yet")]
     NotAvailable,
+}
+
+/// STAND-IN: a trainer error as a study failure (nothing was trained).
+pub(crate) fn failure(e: TrainError) -> super::TrainerFailure {
+    super::TrainerFailure::nothing_trained(e.to_string())
 }
 
 /// STAND-IN: builds the network of `spec` under `path` (one linear layer).

@@ -222,6 +222,12 @@ pub enum StudyError {
         /// Epochs that finished.
         epochs: usize,
     },
+    /// The trainer refused before training (bad spec, config or data).
+    #[error("nothing was trained and no budget was spent: {message}")]
+    NothingTrained {
+        /// The trainer's message.
+        message: String,
+    },
     /// No run with that id.
     #[error("the study in {dir} has no run {id}")]
     UnknownRun {
@@ -260,6 +266,42 @@ pub enum StudyError {
         /// Number of test images.
         n: usize,
     },
+}
+
+/// Why a trainer returned no result. Any `Display` error converts into a
+/// counted failure; [`TrainerFailure::nothing_trained`] marks a refusal
+/// before any training (a bad spec or config), which gives the slot back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrainerFailure {
+    /// The trainer's message.
+    pub message: String,
+    /// True when the trainer refused before training: the run is not
+    /// recorded and spends no budget.
+    pub nothing_trained: bool,
+}
+
+impl TrainerFailure {
+    /// A failure during training (recorded as `failed`, counted).
+    pub fn failed(message: impl Into<String>) -> Self {
+        TrainerFailure {
+            message: message.into(),
+            nothing_trained: false,
+        }
+    }
+
+    /// A refusal before any training (not recorded, not counted).
+    pub fn nothing_trained(message: impl Into<String>) -> Self {
+        TrainerFailure {
+            message: message.into(),
+            nothing_trained: true,
+        }
+    }
+}
+
+impl<E: fmt::Display> From<E> for TrainerFailure {
+    fn from(e: E) -> Self {
+        TrainerFailure::failed(e.to_string())
+    }
 }
 
 /// What a trainer hands back to the study.
@@ -613,9 +655,20 @@ impl Study {
         validation: &Dataset,
         options: TrainOptions,
     ) -> Result<Run, StudyError> {
-        self.run_with(spec, config, train, validation, move |s, c, t, v| {
-            backend::train(s, c, t, v, options).map(TrainerOutput::from)
-        })
+        let data = DataPair::of(train, validation);
+        self.run_inner(
+            None,
+            spec,
+            config,
+            train,
+            validation,
+            &data,
+            |s, c, t, v| {
+                backend::train(s, c, t, v, options)
+                    .map(TrainerOutput::from)
+                    .map_err(backend::failure)
+            },
+        )
     }
 
     /// Like [`Study::run`] with any trainer (tests use fast fake ones).
@@ -630,7 +683,7 @@ impl Study {
     ) -> Result<Run, StudyError>
     where
         F: FnOnce(&ModelSpec, &TrainConfig, &Dataset, &Dataset) -> Result<TrainerOutput, E>,
-        E: fmt::Display,
+        E: Into<TrainerFailure>,
     {
         let data = DataPair::of(train, validation);
         self.run_inner(None, spec, config, train, validation, &data, trainer)
@@ -649,7 +702,7 @@ impl Study {
     ) -> Result<Run, StudyError>
     where
         F: FnOnce(&ModelSpec, &TrainConfig, &Dataset, &Dataset) -> Result<TrainerOutput, E>,
-        E: fmt::Display,
+        E: Into<TrainerFailure>,
     {
         let key = data.key(spec, config);
         // 1. Under the ledger lock: cache lookup, budget check, reservation.
@@ -689,7 +742,15 @@ impl Study {
                 });
             }
             let width = self.ledger.budget.to_string().len().max(3);
-            let id = format!("r{:0width$}", self.ledger.runs.len() + 1);
+            let next = self
+                .ledger
+                .runs
+                .iter()
+                .filter_map(|r| r.id.strip_prefix('r')?.parse::<usize>().ok())
+                .max()
+                .unwrap_or(0)
+                + 1;
+            let id = format!("r{next:0width$}");
             // A fresh id: its lock is free unless a stale file is still locked.
             let run_lock =
                 self.try_run_lock(&id)?
@@ -770,8 +831,12 @@ impl Study {
                 }
             }
             Ok(Err(e)) => {
+                let failure: TrainerFailure = e.into();
+                if failure.nothing_trained {
+                    return self.release(&id, run_lock, failure.message);
+                }
                 status = EntryStatus::Failed;
-                message = Some(e.to_string());
+                message = Some(failure.message);
             }
             Err(panic) => {
                 status = EntryStatus::Failed;
@@ -823,6 +888,18 @@ impl Study {
                 cached: false,
             }),
         }
+    }
+
+    /// Gives back the slot of run `id` (reserved by this handle) when the
+    /// trainer refused before training: nothing was spent.
+    fn release(&mut self, id: &str, run_lock: File, message: String) -> Result<Run, StudyError> {
+        let _lock = self.lock()?;
+        self.reload_locked()?;
+        self.ledger.runs.retain(|r| r.id != id);
+        self.ledger.write_atomic(&self.ledger_path())?;
+        drop(run_lock);
+        let _ = fs::remove_file(self.run_lock_path(id));
+        Err(StudyError::NothingTrained { message })
     }
 
     fn save_weights(&self, id: &str, vs: &nn::VarStore, rel: &str) -> Result<(), StudyError> {

@@ -589,7 +589,9 @@ impl Study {
         mut options: impl FnMut() -> TrainOptions,
     ) -> Result<SearchOutcome, StudyError> {
         self.execute_with(plan, train, validation, |s, c, t, v| {
-            super::backend::train(s, c, t, v, options()).map(TrainerOutput::from)
+            super::backend::train(s, c, t, v, options())
+                .map(TrainerOutput::from)
+                .map_err(super::backend::failure)
         })
     }
 
@@ -612,7 +614,7 @@ impl Study {
             &Dataset,
             &Dataset,
         ) -> Result<TrainerOutput, E>,
-        E: fmt::Display,
+        E: Into<super::TrainerFailure>,
     {
         plan.check()?;
         self.reload()?;
