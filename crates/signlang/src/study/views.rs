@@ -161,7 +161,19 @@ pub(crate) fn by_validation(a: &RunEntry, b: &RunEntry) -> Ordering {
     }
 }
 
+impl fmt::Display for Study {
+    /// The runs table (captioned with the budget line) and the test line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.table(), self.test_line())
+    }
+}
+
 impl Study {
+    /// Shows the runs table inline in evcxr.
+    pub fn evcxr_display(&self) {
+        self.table().evcxr_display()
+    }
+
     /// The runs table, captioned with the budget line.
     pub fn table(&self) -> RunsTable {
         let mut t = RunsTable::of(self.runs());
