@@ -20,6 +20,7 @@ pub mod export;
 pub mod letters;
 pub mod model;
 pub mod plots;
+pub mod study;
 pub mod train;
 
 pub use letters::{letter, LETTERS, NUM_CLASSES};
