@@ -122,7 +122,8 @@ def main():
             if title not in ANSI.sub("", html):
                 problems.append(f"section heading missing from the HTML: {title!r}")
         want = sum(1 for c in code_cells if "figure" in c.metadata.get("tags", []))
-        got = html.count("<svg")
+        # nbconvert embeds SVG outputs as data: URIs inside the page.
+        got = html.count('data-mime-type="image/svg+xml"')
         if got < want:
             problems.append(f"{got} inline SVG figures in the HTML, expected at least {want}")
         if problems:

@@ -24,8 +24,8 @@ pub use check::{
 };
 pub use load::{load_raw, read_bytes, RawTable};
 pub use split::{
-    group_near_copies, leakage, nearest_distances, split_by_group, threshold_curve,
-    threshold_table, Groups, Split, SplitConfig,
+    group_near_copies, leakage, nearest, nearest_distances, neighbour_table, split_by_group,
+    threshold_curve, threshold_table, Groups, Split, SplitConfig,
 };
 
 use sha2::{Digest, Sha256};

@@ -222,9 +222,15 @@ pub fn threshold_curve(d: &Dataset, thresholds: &[f64]) -> Vec<(f64, usize, usiz
 /// image in `b`. With `same`, `a` and `b` are the same set and an image is
 /// not its own neighbour.
 pub fn nearest_distances(a: &Dataset, b: &Dataset, same: bool) -> Vec<f32> {
+    nearest(a, b, same).into_iter().map(|(d, _)| d).collect()
+}
+
+/// For each image of `a`: the distance to its nearest image in `b` and that
+/// image's index (see [`nearest_distances`]).
+pub fn nearest(a: &Dataset, b: &Dataset, same: bool) -> Vec<(f32, usize)> {
     let _guard = tch::no_grad_guard();
     if a.is_empty() || b.is_empty() {
-        return vec![f32::INFINITY; a.len()];
+        return vec![(f32::INFINITY, 0); a.len()];
     }
     let xa = pixel_matrix(a) / 255.0;
     let xb = pixel_matrix(b) / 255.0;
@@ -248,11 +254,50 @@ pub fn nearest_distances(a: &Dataset, b: &Dataset, same: bool) -> Vec<f32> {
                 false,
             );
         }
-        let min = d2.min_dim(1, false).0.clamp_min(0.0).sqrt();
-        out.extend(Vec::<f32>::try_from(min).unwrap_or_default());
+        let (min, arg) = d2.min_dim(1, false);
+        let min = Vec::<f32>::try_from(min.clamp_min(0.0).sqrt()).unwrap_or_default();
+        let arg = Vec::<i64>::try_from(arg).unwrap_or_default();
+        out.extend(min.into_iter().zip(arg.into_iter().map(|i| i as usize)));
         start += len;
     }
     out
+}
+
+fn median(mut v: Vec<f32>) -> f32 {
+    if v.is_empty() {
+        return f32::NAN;
+    }
+    v.sort_by(f32::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Why the test CSV must be split by group: how close each test image is to
+/// its nearest other test image and to its nearest training image, and how
+/// often its nearest test neighbour shows the same letter.
+pub fn neighbour_table(test: &Dataset, train: &Dataset) -> Table {
+    let within = nearest(test, test, true);
+    let across = nearest_distances(test, train, false);
+    let same_letter = within
+        .iter()
+        .enumerate()
+        .filter(|&(i, &(_, j))| test.classes[i] == test.classes[j])
+        .count() as f64
+        / test.len().max(1) as f64;
+    let mut t = Table::new(["measure (L2, pixels in [0,1])", "value"])
+        .with_caption("Nearest neighbours of the test images");
+    t.push([
+        "median distance to the nearest other test image".to_string(),
+        format!("{:.2}", median(within.iter().map(|p| p.0).collect())),
+    ]);
+    t.push([
+        "median distance to the nearest training image".to_string(),
+        format!("{:.2}", median(across)),
+    ]);
+    t.push([
+        "nearest test neighbour shows the same letter".to_string(),
+        format!("{:.2}%", same_letter * 100.0),
+    ]);
+    t
 }
 
 /// Share of `test` images whose nearest `validation` image lies within `threshold`.

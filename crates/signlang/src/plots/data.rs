@@ -164,7 +164,7 @@ pub fn sample_grid(data: &Dataset, per_letter: usize) -> Svg {
     image_grid(
         &images,
         &captions,
-        12,
+        8,
         &format!("Sample images from {}", data.name),
     )
 }
