@@ -75,10 +75,7 @@ impl Dataset {
         h.update((self.len() as u64).to_le_bytes());
         h.update(&self.classes);
         h.update(&self.pixels);
-        h.finalize()[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// Number of images of each class.
