@@ -181,6 +181,9 @@ pub struct Net {
 impl ModuleT for Net {
     fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
         let mut x = xs.shallow_clone();
+        if channels_last() && x.dim() == 4 && matches!(self.layers.first(), Some(Layer::Conv(_))) {
+            x = to_channels_last(&x);
+        }
         for layer in &self.layers {
             x = match layer {
                 Layer::Conv(c) => x.apply(c),
@@ -194,6 +197,26 @@ impl ModuleT for Net {
         }
         x
     }
+}
+
+/// Whether convolutions use channels-last (NHWC) storage: 2–3× faster
+/// forward passes on CPUs with oneDNN. Off when the environment variable
+/// `SIGNLANG_NCHW` is set (to measure the difference).
+fn channels_last() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("SIGNLANG_NCHW").is_none())
+}
+
+/// The same 4-d tensor with channels-last strides, set exactly (also for
+/// one channel, whose stride libtorch reads to pick the memory format).
+fn to_channels_last(x: &Tensor) -> Tensor {
+    let s = x.size();
+    let (c, h, w) = (s[1], s[2], s[3]);
+    x.permute([0, 2, 3, 1]).contiguous().as_strided(
+        [s[0], c, h, w],
+        [h * w * c, 1, w * c, c],
+        None::<i64>,
+    )
 }
 
 /// One row of a [`Summary`]: a layer, its output shape and its parameters.
@@ -485,7 +508,15 @@ impl ModelSpec {
                         padding: pad,
                         ..Default::default()
                     };
-                    Layer::Conv(nn::conv2d(p / format!("conv{nconv}"), cin, cout, k, cfg))
+                    let conv = nn::conv2d(p / format!("conv{nconv}"), cin, cout, k, cfg);
+                    if channels_last() {
+                        // Same shape and values, NHWC storage: libtorch's
+                        // oneDNN convolutions then run channels-last.
+                        let mut w = conv.ws.shallow_clone();
+                        let cl = to_channels_last(&w);
+                        tch::no_grad(|| w.set_data(&cl));
+                    }
+                    Layer::Conv(conv)
                 }
                 Planned::BatchNorm { c, shape } => {
                     nbn += 1;

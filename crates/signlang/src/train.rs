@@ -253,7 +253,7 @@ impl TrainConfig {
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return Err(bad("lr", self.lr));
         }
-        if !(self.weight_decay >= 0.0) {
+        if self.weight_decay.is_nan() || self.weight_decay < 0.0 {
             return Err(bad("weight_decay", self.weight_decay));
         }
         if !(0.0..1.0).contains(&self.label_smoothing) {
@@ -486,7 +486,10 @@ fn build_optimizer(config: &TrainConfig, vs: &VarStore) -> Result<nn::Optimizer,
     }
 }
 
-fn snapshot(vs: &VarStore) -> Vec<(String, Tensor)> {
+/// Copies of a var store's variables, by name.
+type Snapshot = Vec<(String, Tensor)>;
+
+fn snapshot(vs: &VarStore) -> Snapshot {
     let _guard = tch::no_grad_guard();
     let mut v: Vec<(String, Tensor)> = vs
         .variables()
@@ -603,7 +606,7 @@ pub fn train(
     let mut epochs = Vec::new();
     let mut status = RunStatus::Completed;
     let mut last_good = snapshot(&vs);
-    let mut best: Option<(f64, usize, Vec<(String, Tensor)>)> = None;
+    let mut best: Option<(f64, usize, Snapshot)> = None;
     let mut order: Vec<i64> = (0..n as i64).collect();
     'epochs: for epoch in 1..=config.epochs {
         let t0 = Instant::now();

@@ -93,7 +93,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let dev = format!("{device:?}").to_lowercase();
     let pb = bar.clone();
     let callback = move |ev: &ProgressEvent<'_>| match ev {
-        ProgressEvent::Start { epochs, batches_per_epoch } => {
+        ProgressEvent::Start {
+            epochs,
+            batches_per_epoch,
+        } => {
             pb.set_length(*batches_per_epoch as u64);
             pb.set_prefix(format!("epoch 1/{epochs}"));
         }
@@ -164,7 +167,11 @@ fn read_csv(path: &PathBuf) -> anyhow::Result<Dataset> {
             path.display(),
             i + 1
         );
-        ds.classes.push(if values[0] > 9 { values[0] - 1 } else { values[0] });
+        ds.classes.push(if values[0] > 9 {
+            values[0] - 1
+        } else {
+            values[0]
+        });
         ds.pixels.extend_from_slice(&values[1..]);
         ds.rows.push(i as u32);
     }

@@ -81,7 +81,9 @@ fn panel<DB: DrawingBackend>(
         (0.0, 1.0)
     } else {
         let vals = series.iter().flat_map(|s| s.2.iter().map(|p| p.1));
-        let (a, b) = vals.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+        let (a, b) = vals.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
         if a.is_finite() {
             (0.0f64.min(a), b)
         } else {
@@ -124,19 +126,31 @@ fn panel<DB: DrawingBackend>(
         .configure_series_labels()
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK.mix(0.3))
-        .position(if accuracy { SeriesLabelPosition::LowerRight } else { SeriesLabelPosition::UpperRight })
+        .position(if accuracy {
+            SeriesLabelPosition::LowerRight
+        } else {
+            SeriesLabelPosition::UpperRight
+        })
         .draw()
         .map_err(|e| e.to_string())?;
     Ok(())
 }
 
-fn render(width: u32, height: u32, draw: impl FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) -> Result<(), String>) -> Svg {
+fn render(
+    width: u32,
+    height: u32,
+    draw: impl FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) -> Result<(), String>,
+) -> Svg {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         let _ = root.fill(&WHITE);
         if let Err(e) = draw(&root) {
-            let _ = root.draw(&Text::new(format!("cannot draw: {e}"), (10, 20), ("sans-serif", 14)));
+            let _ = root.draw(&Text::new(
+                format!("cannot draw: {e}"),
+                (10, 20),
+                ("sans-serif", 14),
+            ));
         }
         let _ = root.present();
     }
@@ -148,16 +162,34 @@ fn render(width: u32, height: u32, draw: impl FnOnce(&DrawingArea<SVGBackend, pl
 /// of the validation lines.
 pub fn learning_curves(history: &History, title: &str) -> Svg {
     render(900, 340, |root| {
-        let root = root.titled(title, ("sans-serif", 18)).map_err(|e| e.to_string())?;
+        let root = root
+            .titled(title, ("sans-serif", 18))
+            .map_err(|e| e.to_string())?;
         let (left, right) = root.split_horizontally(450);
         let loss = [
-            ("training".to_string(), PALETTE[0], points(history, |e| e.train_loss)),
-            ("validation".to_string(), PALETTE[1], points(history, |e| e.val_loss)),
+            (
+                "training".to_string(),
+                PALETTE[0],
+                points(history, |e| e.train_loss),
+            ),
+            (
+                "validation".to_string(),
+                PALETTE[1],
+                points(history, |e| e.val_loss),
+            ),
         ];
         panel(&left, "loss", "cross-entropy", false, &loss)?;
         let acc = [
-            ("training".to_string(), PALETTE[0], points(history, |e| e.train_accuracy)),
-            ("validation".to_string(), PALETTE[1], points(history, |e| e.val_accuracy)),
+            (
+                "training".to_string(),
+                PALETTE[0],
+                points(history, |e| e.train_accuracy),
+            ),
+            (
+                "validation".to_string(),
+                PALETTE[1],
+                points(history, |e| e.val_accuracy),
+            ),
         ];
         panel(&right, "accuracy", "accuracy", true, &acc)
     })
@@ -169,9 +201,21 @@ pub fn compare_runs(runs: &[(&str, &History)], metric: CurveMetric) -> Svg {
         let series: Vec<Series> = runs
             .iter()
             .enumerate()
-            .map(|(i, (name, h))| (name.to_string(), PALETTE[i % PALETTE.len()], points(h, |e| metric.get(e))))
+            .map(|(i, (name, h))| {
+                (
+                    name.to_string(),
+                    PALETTE[i % PALETTE.len()],
+                    points(h, |e| metric.get(e)),
+                )
+            })
             .collect();
-        panel(root, metric.label(), metric.label(), metric.is_accuracy(), &series)
+        panel(
+            root,
+            metric.label(),
+            metric.label(),
+            metric.is_accuracy(),
+            &series,
+        )
     })
 }
 
@@ -187,7 +231,11 @@ mod tests {
                     epoch: i,
                     train_loss: scale * 3.0 / i as f64,
                     train_accuracy: 0.2 * i as f64,
-                    val_loss: if i == 2 { f64::NAN } else { scale * 3.2 / i as f64 },
+                    val_loss: if i == 2 {
+                        f64::NAN
+                    } else {
+                        scale * 3.2 / i as f64
+                    },
                     val_accuracy: 0.18 * i as f64,
                     lr: 1e-3,
                     seconds: 1.0,
@@ -214,7 +262,10 @@ mod tests {
         let svg = compare_runs(&[("dense", &a), ("cnn2", &b)], CurveMetric::ValLoss).svg;
         assert!(svg.contains("dense") && svg.contains("cnn2"));
         assert!(!svg.contains("cannot draw"));
-        let empty = History { epochs: vec![], status: RunStatus::Interrupted };
+        let empty = History {
+            epochs: vec![],
+            status: RunStatus::Interrupted,
+        };
         let svg = compare_runs(&[("none", &empty)], CurveMetric::TrainAccuracy).svg;
         assert!(svg.contains("<svg"));
     }
