@@ -92,3 +92,715 @@ pub enum ModelSpec {
     /// Convolutional network.
     Cnn(CnnSpec),
 }
+
+use std::fmt;
+
+use tch::nn::{self, ModuleT};
+use tch::Tensor;
+
+use crate::display::{Html, Table};
+use crate::NUM_CLASSES;
+
+/// A problem with a [`ModelSpec`] that would make an unusable network.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ModelError {
+    /// A layer size, kernel or pool size is not positive.
+    #[error("model spec: {what} must be positive, got {value}; fix the spec")]
+    NotPositive {
+        /// Which field.
+        what: String,
+        /// The value found.
+        value: i64,
+    },
+    /// A dropout probability outside `[0, 1)`.
+    #[error("model spec: {what} dropout must be in [0, 1), got {value}; fix the spec")]
+    BadDropout {
+        /// Which layer.
+        what: String,
+        /// The value found.
+        value: f64,
+    },
+    /// The feature map shrinks to nothing.
+    #[error("model spec: conv block {block} leaves a {size}×{size} feature map; use fewer pools, `same` padding or smaller kernels")]
+    MapTooSmall {
+        /// 1-based block number.
+        block: usize,
+        /// The side of the map after the block.
+        size: i64,
+    },
+    /// `same` padding with an even kernel (ambiguous in libtorch).
+    #[error("model spec: conv block {block} has `same` padding with an even kernel {kernel}; use an odd kernel")]
+    EvenSameKernel {
+        /// 1-based block number.
+        block: usize,
+        /// The kernel size.
+        kernel: i64,
+    },
+}
+
+impl Activation {
+    fn apply(self, xs: &Tensor) -> Tensor {
+        match self {
+            Activation::Relu => xs.relu(),
+            Activation::Gelu => xs.gelu("none"),
+            Activation::Tanh => xs.tanh(),
+            Activation::Silu => xs.silu(),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Activation::Relu => "relu",
+            Activation::Gelu => "gelu",
+            Activation::Tanh => "tanh",
+            Activation::Silu => "silu",
+        }
+    }
+}
+
+/// One layer of a built [`Net`].
+#[derive(Debug)]
+enum Layer {
+    Conv(nn::Conv2D),
+    BatchNorm(nn::BatchNorm),
+    Act(Activation),
+    MaxPool(i64),
+    Dropout(f64),
+    Flatten,
+    Linear(nn::Linear),
+}
+
+/// A network built from a [`ModelSpec`]: input `N×1×28×28` floats in
+/// `[0, 1]`, output `N×24` logits. Implements [`tch::nn::ModuleT`]
+/// (`train = true` enables dropout and batch-norm statistics updates).
+#[derive(Debug)]
+pub struct Net {
+    layers: Vec<Layer>,
+}
+
+impl ModuleT for Net {
+    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
+        let mut x = xs.shallow_clone();
+        if channels_last() && x.dim() == 4 && matches!(self.layers.first(), Some(Layer::Conv(_))) {
+            x = to_channels_last(&x);
+        }
+        for layer in &self.layers {
+            x = match layer {
+                Layer::Conv(c) => x.apply(c),
+                Layer::BatchNorm(b) => x.apply_t(b, train),
+                Layer::Act(a) => a.apply(&x),
+                Layer::MaxPool(k) => x.max_pool2d([*k, *k], [*k, *k], [0, 0], [1, 1], false),
+                Layer::Dropout(p) => x.dropout(*p, train),
+                Layer::Flatten => x.flatten(1, -1),
+                Layer::Linear(l) => x.apply(l),
+            };
+        }
+        x
+    }
+}
+
+/// Whether convolutions use channels-last (NHWC) storage: 2–3× faster
+/// forward passes on CPUs with oneDNN. Off when the environment variable
+/// `SIGNLANG_NCHW` is set (to measure the difference).
+fn channels_last() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("SIGNLANG_NCHW").is_none())
+}
+
+/// The same 4-d tensor with channels-last strides, set exactly (also for
+/// one channel, whose stride libtorch reads to pick the memory format).
+fn to_channels_last(x: &Tensor) -> Tensor {
+    let s = x.size();
+    let (c, h, w) = (s[1], s[2], s[3]);
+    x.permute([0, 2, 3, 1]).contiguous().as_strided(
+        [s[0], c, h, w],
+        [h * w * c, 1, w * c, c],
+        None::<i64>,
+    )
+}
+
+/// One row of a [`Summary`]: a layer, its output shape and its parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SummaryRow {
+    /// Layer name and settings, e.g. `conv2d 32 3×3 same`.
+    pub layer: String,
+    /// Output shape without the batch axis, e.g. `[32, 26, 26]`.
+    pub output_shape: Vec<i64>,
+    /// All parameters (Keras convention: batch norm counts its moving mean and variance).
+    pub params: i64,
+    /// Trainable parameters.
+    pub trainable: i64,
+}
+
+/// A Keras-style model summary: per-layer rows and totals. Shows as an HTML
+/// table in the notebook and as a text table elsewhere.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// One row per layer, input side first.
+    pub rows: Vec<SummaryRow>,
+    /// All parameters (Keras's "Total params").
+    pub total_params: i64,
+    /// Trainable parameters (PyTorch's `sum(p.numel() for p in parameters())`).
+    pub trainable_params: i64,
+    /// Non-trainable parameters (batch-norm moving statistics).
+    pub non_trainable_params: i64,
+}
+
+impl Summary {
+    /// The summary as a [`Table`], totals in the caption.
+    pub fn table(&self) -> Table {
+        let mut t = Table::new(["layer", "output shape", "params"]).with_caption(format!(
+            "Total params: {} (trainable {}, non-trainable {})",
+            group(self.total_params),
+            group(self.trainable_params),
+            group(self.non_trainable_params)
+        ));
+        for r in &self.rows {
+            let shape: Vec<String> = r.output_shape.iter().map(|d| d.to_string()).collect();
+            t.push([
+                r.layer.clone(),
+                format!("(None, {})", shape.join(", ")),
+                group(r.params),
+            ]);
+        }
+        t
+    }
+
+    /// Converts to an [`Html`] value that shows inline in evcxr.
+    pub fn to_display(&self) -> Html {
+        self.table().to_display()
+    }
+
+    /// Shows the summary inline in evcxr.
+    pub fn evcxr_display(&self) {
+        self.to_display().evcxr_display()
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.table().to_text())
+    }
+}
+
+/// 1234567 → "1,234,567".
+fn group(n: i64) -> String {
+    let s = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+fn fmt_p(p: f64) -> String {
+    let s = format!("{p}");
+    s.trim_start_matches('0').to_string()
+}
+
+impl DenseSpec {
+    fn describe(&self) -> String {
+        let sizes: Vec<String> = self.hidden.iter().map(|h| h.to_string()).collect();
+        let mut s = if sizes.is_empty() {
+            "dense -".to_string()
+        } else {
+            format!("dense {}", sizes.join("-"))
+        };
+        if self.activation != Activation::Relu {
+            s += &format!(" {}", self.activation.name());
+        }
+        if self.batch_norm {
+            s += " bn";
+        }
+        if self.dropout > 0.0 {
+            s += &format!(" d{}", fmt_p(self.dropout));
+        }
+        s
+    }
+
+    fn validate(&self, prefix: &str) -> Result<(), ModelError> {
+        for (i, &h) in self.hidden.iter().enumerate() {
+            if h <= 0 {
+                return Err(ModelError::NotPositive {
+                    what: format!("{prefix}hidden layer {}", i + 1),
+                    value: h,
+                });
+            }
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(ModelError::BadDropout {
+                what: format!("{prefix}dense"),
+                value: self.dropout,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// What one layer of the plan is, with its shapes: used both to build the
+/// net and to summarise it, so the two cannot disagree.
+enum Planned {
+    Conv {
+        cin: i64,
+        cout: i64,
+        k: i64,
+        pad: i64,
+        shape: [i64; 3],
+        padding: Padding,
+    },
+    BatchNorm {
+        c: i64,
+        shape: Vec<i64>,
+    },
+    Act(Activation, Vec<i64>),
+    MaxPool(i64, [i64; 3]),
+    Dropout(f64, Vec<i64>),
+    Flatten(i64),
+    Linear {
+        fin: i64,
+        fout: i64,
+    },
+}
+
+impl ModelSpec {
+    /// Checks sizes, kernels, pools and dropouts; [`ModelSpec::build`] and
+    /// the trainer assume a valid spec.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        match self {
+            ModelSpec::Dense(d) => d.validate(""),
+            ModelSpec::Cnn(c) => {
+                let mut side = 28;
+                for (i, b) in c.blocks.iter().enumerate() {
+                    let block = i + 1;
+                    for (what, v) in [("filters", b.filters), ("kernel", b.kernel)] {
+                        if v <= 0 {
+                            return Err(ModelError::NotPositive {
+                                what: format!("conv block {block} {what}"),
+                                value: v,
+                            });
+                        }
+                    }
+                    if let Some(p) = b.pool {
+                        if p <= 0 {
+                            return Err(ModelError::NotPositive {
+                                what: format!("conv block {block} pool"),
+                                value: p,
+                            });
+                        }
+                    }
+                    if !(0.0..1.0).contains(&b.dropout) {
+                        return Err(ModelError::BadDropout {
+                            what: format!("conv block {block}"),
+                            value: b.dropout,
+                        });
+                    }
+                    if b.padding == Padding::Same && b.kernel % 2 == 0 {
+                        return Err(ModelError::EvenSameKernel {
+                            block,
+                            kernel: b.kernel,
+                        });
+                    }
+                    if b.padding == Padding::Valid {
+                        side -= b.kernel - 1;
+                    }
+                    if let Some(p) = b.pool {
+                        side = side.max(0) / p;
+                    }
+                    if side < 1 {
+                        return Err(ModelError::MapTooSmall { block, size: side });
+                    }
+                }
+                c.head.validate("head ")
+            }
+        }
+    }
+
+    fn plan(&self) -> Vec<Planned> {
+        let mut out = Vec::new();
+        let dense = |out: &mut Vec<Planned>, d: &DenseSpec, mut fin: i64| {
+            for &h in &d.hidden {
+                out.push(Planned::Linear { fin, fout: h });
+                if d.batch_norm {
+                    out.push(Planned::BatchNorm {
+                        c: h,
+                        shape: vec![h],
+                    });
+                }
+                out.push(Planned::Act(d.activation, vec![h]));
+                if d.dropout > 0.0 {
+                    out.push(Planned::Dropout(d.dropout, vec![h]));
+                }
+                fin = h;
+            }
+            out.push(Planned::Linear {
+                fin,
+                fout: NUM_CLASSES as i64,
+            });
+        };
+        match self {
+            ModelSpec::Dense(d) => {
+                out.push(Planned::Flatten(784));
+                dense(&mut out, d, 784);
+            }
+            ModelSpec::Cnn(c) => {
+                let (mut ch, mut side) = (1i64, 28i64);
+                for b in &c.blocks {
+                    let pad = match b.padding {
+                        Padding::Same => b.kernel / 2,
+                        Padding::Valid => 0,
+                    };
+                    side = side + 2 * pad - b.kernel + 1;
+                    out.push(Planned::Conv {
+                        cin: ch,
+                        cout: b.filters,
+                        k: b.kernel,
+                        pad,
+                        shape: [b.filters, side, side],
+                        padding: b.padding,
+                    });
+                    ch = b.filters;
+                    let shape = vec![ch, side, side];
+                    if b.batch_norm {
+                        out.push(Planned::BatchNorm {
+                            c: ch,
+                            shape: shape.clone(),
+                        });
+                    }
+                    out.push(Planned::Act(c.activation, shape.clone()));
+                    let mut shape = shape;
+                    if let Some(p) = b.pool {
+                        side /= p;
+                        out.push(Planned::MaxPool(p, [ch, side, side]));
+                        shape = vec![ch, side, side];
+                    }
+                    if b.dropout > 0.0 {
+                        out.push(Planned::Dropout(b.dropout, shape));
+                    }
+                }
+                let flat = ch * side * side;
+                out.push(Planned::Flatten(flat));
+                dense(&mut out, &c.head, flat);
+            }
+        }
+        out
+    }
+
+    /// Builds the network's variables under `p` (call `tch::manual_seed`
+    /// first for a seeded initialisation). Layers use libtorch's default
+    /// initialisation. The spec should be valid ([`ModelSpec::validate`]).
+    pub fn build(&self, p: &nn::Path) -> Net {
+        let mut layers = Vec::new();
+        let (mut nconv, mut nbn, mut nlin) = (0, 0, 0);
+        for l in self.plan() {
+            layers.push(match l {
+                Planned::Conv {
+                    cin, cout, k, pad, ..
+                } => {
+                    nconv += 1;
+                    let cfg = nn::ConvConfig {
+                        padding: pad,
+                        ..Default::default()
+                    };
+                    let conv = nn::conv2d(p / format!("conv{nconv}"), cin, cout, k, cfg);
+                    if channels_last() {
+                        // Same shape and values, NHWC storage: libtorch's
+                        // oneDNN convolutions then run channels-last.
+                        let mut w = conv.ws.shallow_clone();
+                        let cl = to_channels_last(&w);
+                        tch::no_grad(|| w.set_data(&cl));
+                    }
+                    Layer::Conv(conv)
+                }
+                Planned::BatchNorm { c, shape } => {
+                    nbn += 1;
+                    let path = p / format!("bn{nbn}");
+                    Layer::BatchNorm(if shape.len() == 3 {
+                        nn::batch_norm2d(path, c, Default::default())
+                    } else {
+                        nn::batch_norm1d(path, c, Default::default())
+                    })
+                }
+                Planned::Act(a, _) => Layer::Act(a),
+                Planned::MaxPool(k, _) => Layer::MaxPool(k),
+                Planned::Dropout(q, _) => Layer::Dropout(q),
+                Planned::Flatten(_) => Layer::Flatten,
+                Planned::Linear { fin, fout } => {
+                    nlin += 1;
+                    Layer::Linear(nn::linear(
+                        p / format!("fc{nlin}"),
+                        fin,
+                        fout,
+                        Default::default(),
+                    ))
+                }
+            });
+        }
+        Net { layers }
+    }
+
+    /// A Keras-style summary: each layer with its output shape and
+    /// parameter count, plus totals (batch norm counts 4 per channel, two of
+    /// them non-trainable, as Keras does).
+    pub fn summary(&self) -> Summary {
+        let mut rows = Vec::new();
+        for l in self.plan() {
+            let (layer, output_shape, params, trainable) = match l {
+                Planned::Conv {
+                    cin,
+                    cout,
+                    k,
+                    shape,
+                    padding,
+                    ..
+                } => {
+                    let n = cin * cout * k * k + cout;
+                    let pad = match padding {
+                        Padding::Same => "same",
+                        Padding::Valid => "valid",
+                    };
+                    (format!("conv2d {cout} {k}×{k} {pad}"), shape.to_vec(), n, n)
+                }
+                Planned::BatchNorm { c, shape } => ("batch_norm".to_string(), shape, 4 * c, 2 * c),
+                Planned::Act(a, shape) => (a.name().to_string(), shape, 0, 0),
+                Planned::MaxPool(k, shape) => (format!("max_pool {k}×{k}"), shape.to_vec(), 0, 0),
+                Planned::Dropout(q, shape) => (format!("dropout {q}"), shape, 0, 0),
+                Planned::Flatten(n) => ("flatten".to_string(), vec![n], 0, 0),
+                Planned::Linear { fin, fout } => {
+                    let n = fin * fout + fout;
+                    (format!("dense {fout}"), vec![fout], n, n)
+                }
+            };
+            rows.push(SummaryRow {
+                layer,
+                output_shape,
+                params,
+                trainable,
+            });
+        }
+        let total_params = rows.iter().map(|r| r.params).sum();
+        let trainable_params = rows.iter().map(|r| r.trainable).sum();
+        Summary {
+            rows,
+            total_params,
+            trainable_params,
+            non_trainable_params: total_params - trainable_params,
+        }
+    }
+
+    /// A short one-line description for run tables, e.g.
+    /// `cnn 32-64 bn | dense 128 d.3`.
+    pub fn describe(&self) -> String {
+        match self {
+            ModelSpec::Dense(d) => d.describe(),
+            ModelSpec::Cnn(c) => {
+                let filters: Vec<String> = c.blocks.iter().map(|b| b.filters.to_string()).collect();
+                let mut s = format!("cnn {}", filters.join("-"));
+                let kernels: Vec<i64> = c.blocks.iter().map(|b| b.kernel).collect();
+                if kernels.iter().any(|&k| k != 3) {
+                    let k: Vec<String> = kernels.iter().map(|k| k.to_string()).collect();
+                    s += &format!(" k{}", k.join("-"));
+                }
+                if c.blocks.iter().any(|b| b.padding == Padding::Valid) {
+                    s += " valid";
+                }
+                if c.blocks.iter().any(|b| b.batch_norm) {
+                    s += " bn";
+                }
+                if c.activation != Activation::Relu {
+                    s += &format!(" {}", c.activation.name());
+                }
+                let drops: Vec<f64> = c
+                    .blocks
+                    .iter()
+                    .map(|b| b.dropout)
+                    .filter(|&d| d > 0.0)
+                    .collect();
+                if let Some(d) = drops.first() {
+                    s += &format!(" d{}", fmt_p(*d));
+                }
+                format!("{s} | {}", c.head.describe())
+            }
+        }
+    }
+
+    /// The course's baseline: Conv(32, 3×3, valid, relu) → MaxPool 2 →
+    /// Flatten → Dense(100, relu) → Dense(24).
+    pub fn baseline_cnn() -> ModelSpec {
+        ModelSpec::Cnn(CnnSpec {
+            blocks: vec![ConvBlock {
+                filters: 32,
+                kernel: 3,
+                padding: Padding::Valid,
+                batch_norm: false,
+                pool: Some(2),
+                dropout: 0.0,
+            }],
+            activation: Activation::Relu,
+            head: DenseSpec {
+                hidden: vec![100],
+                ..Default::default()
+            },
+        })
+    }
+
+    /// Flatten → Dense(512, relu) → Dense(256, relu) → Dense(24).
+    pub fn dense_reference() -> ModelSpec {
+        ModelSpec::Dense(DenseSpec {
+            hidden: vec![512, 256],
+            ..Default::default()
+        })
+    }
+
+    /// Two conv blocks (32, 64; 3×3 same, batch norm, relu, max-pool 2) →
+    /// Flatten → Dense(128, relu) → Dropout 0.3 → Dense(24).
+    pub fn cnn2() -> ModelSpec {
+        let block = |filters| ConvBlock {
+            filters,
+            kernel: 3,
+            padding: Padding::Same,
+            batch_norm: true,
+            pool: Some(2),
+            dropout: 0.0,
+        };
+        ModelSpec::Cnn(CnnSpec {
+            blocks: vec![block(32), block(64)],
+            activation: Activation::Relu,
+            head: DenseSpec {
+                hidden: vec![128],
+                dropout: 0.3,
+                ..Default::default()
+            },
+        })
+    }
+
+    /// A reference model and its training setup, by name: `baseline_cnn`
+    /// (SGD lr 0.01, momentum 0.9), `dense` and `cnn2` (Adam 1e-3); all
+    /// batch 32, 10 epochs, seed 0.
+    pub fn reference(name: &str) -> Option<(ModelSpec, crate::train::TrainConfig)> {
+        use crate::train::{Optimizer, Schedule, TrainConfig};
+        let config = |optimizer, lr| TrainConfig {
+            optimizer,
+            lr,
+            schedule: Schedule::Constant,
+            batch_size: 32,
+            epochs: 10,
+            weight_decay: 0.0,
+            label_smoothing: 0.0,
+            early_stopping: None,
+            augmentation: None,
+            seed: 0,
+        };
+        match name {
+            "baseline_cnn" => Some((
+                ModelSpec::baseline_cnn(),
+                config(
+                    Optimizer::Sgd {
+                        momentum: 0.9,
+                        nesterov: false,
+                    },
+                    0.01,
+                ),
+            )),
+            "dense" => Some((ModelSpec::dense_reference(), config(Optimizer::Adam, 1e-3))),
+            "cnn2" => Some((ModelSpec::cnn2(), config(Optimizer::Adam, 1e-3))),
+            _ => None,
+        }
+    }
+
+    /// The names [`ModelSpec::reference`] knows.
+    pub const REFERENCE_NAMES: [&'static str; 3] = ["baseline_cnn", "dense", "cnn2"];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{nn::VarStore, Device, Kind};
+
+    #[test]
+    fn summary_counts_match_keras_for_the_reference_models() {
+        let base = ModelSpec::baseline_cnn().summary();
+        assert_eq!(
+            base.total_params,
+            320 + 13 * 13 * 32 * 100 + 100 + 100 * 24 + 24
+        );
+        assert_eq!(base.total_params, 543_644);
+        assert_eq!(base.rows[0].output_shape, vec![32, 26, 26]);
+        let dense = ModelSpec::dense_reference().summary();
+        assert_eq!(
+            dense.total_params,
+            784 * 512 + 512 + 512 * 256 + 256 + 256 * 24 + 24
+        );
+        let cnn2 = ModelSpec::cnn2().summary();
+        let keras =
+            320 + 4 * 32 + (32 * 9 * 64 + 64) + 4 * 64 + (7 * 7 * 64 * 128 + 128) + 128 * 24 + 24;
+        assert_eq!(cnn2.total_params, keras);
+        assert_eq!(cnn2.non_trainable_params, 2 * (32 + 64));
+        assert!(cnn2.to_string().contains("423,832"), "{cnn2}");
+    }
+
+    #[test]
+    fn built_nets_have_the_summarised_trainable_parameters_and_output() {
+        for name in ModelSpec::REFERENCE_NAMES {
+            let (spec, _) = ModelSpec::reference(name).unwrap();
+            let vs = VarStore::new(Device::Cpu);
+            let net = spec.build(&vs.root());
+            let n: i64 = vs
+                .trainable_variables()
+                .iter()
+                .map(|t| t.numel() as i64)
+                .sum();
+            assert_eq!(n, spec.summary().trainable_params, "{name}");
+            let y = net.forward_t(
+                &Tensor::zeros([3, 1, 28, 28], (Kind::Float, Device::Cpu)),
+                false,
+            );
+            assert_eq!(y.size(), vec![3, 24], "{name}");
+        }
+    }
+
+    #[test]
+    fn spec_round_trips_through_json_and_describes_itself() {
+        for name in ModelSpec::REFERENCE_NAMES {
+            let (spec, config) = ModelSpec::reference(name).unwrap();
+            let json = serde_json::to_string(&spec).unwrap();
+            assert_eq!(serde_json::from_str::<ModelSpec>(&json).unwrap(), spec);
+            let json = serde_json::to_string(&config).unwrap();
+            assert_eq!(
+                serde_json::from_str::<crate::train::TrainConfig>(&json).unwrap(),
+                config
+            );
+        }
+        assert_eq!(ModelSpec::cnn2().describe(), "cnn 32-64 bn | dense 128 d.3");
+        assert_eq!(ModelSpec::dense_reference().describe(), "dense 512-256");
+        assert_eq!(
+            ModelSpec::baseline_cnn().describe(),
+            "cnn 32 valid | dense 100"
+        );
+        assert!(ModelSpec::reference("nope").is_none());
+    }
+
+    #[test]
+    fn invalid_specs_are_rejected() {
+        let mut bad = ModelSpec::cnn2();
+        if let ModelSpec::Cnn(c) = &mut bad {
+            c.blocks = vec![c.blocks[0].clone(); 5];
+        }
+        assert!(matches!(
+            bad.validate(),
+            Err(ModelError::MapTooSmall { block: 5, .. })
+        ));
+        let bad = ModelSpec::Dense(DenseSpec {
+            hidden: vec![0],
+            ..Default::default()
+        });
+        assert!(bad.validate().is_err());
+        assert!(ModelSpec::cnn2().validate().is_ok());
+    }
+}

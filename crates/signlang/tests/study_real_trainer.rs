@@ -22,7 +22,6 @@ fn dataset(name: &str, n: usize, offset: usize) -> Dataset {
 }
 
 #[test]
-#[ignore = "needs the trainer of branch `models`: remove this line when study/backend.rs uses it"]
 fn a_real_run_is_recorded_cached_and_evaluated_on_test() {
     let dir = tempfile::tempdir().unwrap();
     let (train, val) = (dataset("train", 240, 0), dataset("validation", 48, 5));

@@ -1,12 +1,179 @@
-//! `signlang bench`.
+//! `signlang bench`: time training epochs of a reference model on the full
+//! training set and print one JSON line per epoch on stdout (an indicatif
+//! bar on stderr shows the batches).
+//!
+//! Only training is timed: no validation set is passed to the trainer, so
+//! `loss` and `accuracy` are the epoch's running training figures, as the
+//! Python peers under `bench/` report them.
 
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+
+use anyhow::Context;
 use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use signlang::data::Dataset;
+use signlang::model::ModelSpec;
+use signlang::train::{self, Progress, ProgressEvent, TrainOptions};
+use tch::Device;
 
 /// Arguments of `signlang bench`.
 #[derive(Args)]
-pub struct BenchArgs {}
+pub struct BenchArgs {
+    /// Reference model: baseline_cnn, dense or cnn2.
+    #[arg(long)]
+    model: String,
+    /// Epochs to time.
+    #[arg(long, default_value_t = 3)]
+    epochs: usize,
+    /// Training CSV (.csv or .csv.gz).
+    #[arg(long, default_value = "data/sign_mnist_train.csv.gz")]
+    data: PathBuf,
+    /// libtorch intra-op threads (default: libtorch's choice).
+    #[arg(long)]
+    threads: Option<i32>,
+    /// Device: cpu, cuda or auto (CUDA when present).
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Batch size (default: the reference's, 32).
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
 
 /// Runs `signlang bench`.
-pub fn run(_args: BenchArgs) -> anyhow::Result<()> {
-    anyhow::bail!("`signlang bench` is not available yet")
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    // Threads first, then FTZ/DAZ, before libtorch starts its pool.
+    if let Some(t) = args.threads {
+        anyhow::ensure!(t > 0, "--threads must be positive, got {t}");
+        tch::set_num_threads(t);
+    }
+    train::flush_denormals();
+    let (spec, mut config) = ModelSpec::reference(&args.model).with_context(|| {
+        format!(
+            "unknown model `{}`; choose one of {}",
+            args.model,
+            ModelSpec::REFERENCE_NAMES.join(", ")
+        )
+    })?;
+    config.epochs = args.epochs;
+    config.seed = args.seed;
+    if let Some(b) = args.batch_size {
+        config.batch_size = b;
+    }
+    let device = match args.device.as_str() {
+        "cpu" => Device::Cpu,
+        "cuda" => Device::Cuda(0),
+        "auto" => Device::cuda_if_available(),
+        other => anyhow::bail!("--device must be cpu, cuda or auto, got `{other}`"),
+    };
+    let data = read_csv(&args.data)?;
+    let empty = Dataset {
+        name: "none".into(),
+        pixels: vec![],
+        classes: vec![],
+        rows: vec![],
+    };
+    let bar = ProgressBar::new(0);
+    if args.quiet {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} batches {per_sec} {eta}")
+            .context("progress template")?
+            .progress_chars("=> "),
+    );
+    let name = args.model.clone();
+    let threads = tch::get_num_threads();
+    let dev = format!("{device:?}").to_lowercase();
+    let pb = bar.clone();
+    let callback = move |ev: &ProgressEvent<'_>| match ev {
+        ProgressEvent::Start {
+            epochs,
+            batches_per_epoch,
+        } => {
+            pb.set_length(*batches_per_epoch as u64);
+            pb.set_prefix(format!("epoch 1/{epochs}"));
+        }
+        ProgressEvent::Batch { epoch, batch, .. } => {
+            if *batch == 1 {
+                pb.reset();
+                pb.set_prefix(format!("epoch {epoch}"));
+            }
+            pb.set_position(*batch as u64);
+        }
+        ProgressEvent::Epoch(e) => {
+            let line = serde_json::json!({
+                "model": name,
+                "epoch": e.epoch,
+                "seconds": e.seconds,
+                "images_per_sec": e.images_per_sec,
+                "loss": e.train_loss,
+                "accuracy": e.train_accuracy,
+                "threads": threads,
+                "device": dev,
+            });
+            pb.suspend(|| println!("{line}"));
+        }
+    };
+    let options = TrainOptions {
+        device,
+        progress: Progress::Callback(Box::new(callback)),
+        stop: None,
+    };
+    let trained = train::train(&spec, &config, &data, &empty, options)?;
+    bar.finish_and_clear();
+    if trained.history.status != train::RunStatus::Completed {
+        anyhow::bail!("benchmark run ended with {:?}", trained.history.status);
+    }
+    Ok(())
+}
+
+/// Reads a Sign Language MNIST CSV (`label,pixel1..pixel784`; gzip if the
+/// name ends in `.gz`).
+fn read_csv(path: &PathBuf) -> anyhow::Result<Dataset> {
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot open {}; pass --data PATH", path.display()))?;
+    let reader: Box<dyn BufRead> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(BufReader::new(flate2::read::GzDecoder::new(file)))
+    } else {
+        Box::new(BufReader::new(file))
+    };
+    let mut ds = Dataset {
+        name: "train".into(),
+        pixels: vec![],
+        classes: vec![],
+        rows: vec![],
+    };
+    for (i, line) in reader.lines().enumerate().skip(1) {
+        let line = line.with_context(|| format!("{}: line {}", path.display(), i + 1))?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            continue;
+        }
+        let values: Vec<u8> = line
+            .split(',')
+            .map(str::parse::<u8>)
+            .collect::<Result<_, _>>()
+            .with_context(|| format!("{}: line {} has a non-pixel value", path.display(), i + 1))?;
+        anyhow::ensure!(
+            values.len() == 785 && values[0] <= 24 && values[0] != 9,
+            "{}: line {} is not `label(0..24, not 9),784 pixels`",
+            path.display(),
+            i + 1
+        );
+        ds.classes.push(if values[0] > 9 {
+            values[0] - 1
+        } else {
+            values[0]
+        });
+        ds.pixels.extend_from_slice(&values[1..]);
+        ds.rows.push(i as u32);
+    }
+    Ok(ds)
 }
