@@ -82,7 +82,15 @@ def main():
             t0 = time.time()
             try:
                 client.execute_cell(cell, index)
-            except Exception as e:  # CellExecutionError, DeadKernelError, timeouts
+                # evcxr answers "ok" for a cell that panicked or returned Err(..)
+                # through `?`: its stderr tells.
+                stderr = "".join(
+                    o.get("text", "") for o in cell.get("outputs", [])
+                    if o.get("output_type") == "stream" and o.get("name") == "stderr"
+                )
+                if "panicked at" in stderr or re.search(r"^Error: ", stderr, re.M):
+                    raise RuntimeError(stderr)
+            except Exception as e:  # CellExecutionError, DeadKernelError, timeouts, errors above
                 print(f"\nrun_notebook: cell {n}/{len(code_cells)} failed: {first}", file=sys.stderr)
                 print("---- cell source ----", file=sys.stderr)
                 print(cell.source, file=sys.stderr)

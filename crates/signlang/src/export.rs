@@ -237,7 +237,7 @@ pub fn export_model(
 
     // Weights.
     let weights = dir.join("model.safetensors");
-    vs.save(&weights)
+    crate::model::save_weights(vs, &weights)
         .map_err(torch(format!("saving {}", weights.display())))?;
     files.push(weights);
 

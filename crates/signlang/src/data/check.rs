@@ -118,10 +118,10 @@ impl CheckReport {
 
     /// The report as a table of findings (HTML inline in evcxr, text in terminals).
     pub fn to_display(&self) -> Html {
-        let name = self
-            .path
-            .file_name()
-            .map_or_else(|| self.path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let name = self.path.file_name().map_or_else(
+            || self.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         let mut t = Table::new(["check", "result"]).with_caption(format!("Data check: {name}"));
         t.push(["rows".to_string(), self.rows.to_string()]);
         t.push([

@@ -372,3 +372,9 @@ pub fn misclassified_grid_for(data: &Dataset, eval: &Evaluation, max: usize) -> 
     let images: Vec<&[u8]> = (0..data.len()).map(|i| data.image(i)).collect();
     misclassified_grid(&images, &eval.truth, &eval.predicted, max)
 }
+
+/// [`misclassified_grid`] for an evaluation made on the sealed test split
+/// (from `Study::evaluate_on_test`, same images, same order).
+pub fn misclassified_test(test: &crate::data::TestSplit, eval: &Evaluation, max: usize) -> Svg {
+    misclassified_grid_for(test.dataset(), eval, max)
+}

@@ -166,6 +166,29 @@ pub struct RunEntry {
 }
 
 impl RunEntry {
+    /// The run's learning history, for plots ([`crate::plots::learning_curves`]).
+    pub fn history(&self) -> crate::train::History {
+        use crate::train::RunStatus;
+        let last = self.epochs.last().map_or(0, |e| e.epoch);
+        let status = match self.status {
+            EntryStatus::Completed => RunStatus::Completed,
+            EntryStatus::EarlyStopped => RunStatus::EarlyStopped {
+                best_epoch: self.validation.as_ref().map_or(last, |v| v.epoch),
+            },
+            EntryStatus::Diverged => RunStatus::Diverged {
+                epoch: last,
+                reason: self.message.clone().unwrap_or_default(),
+            },
+            EntryStatus::Running | EntryStatus::Interrupted | EntryStatus::Failed => {
+                RunStatus::Interrupted
+            }
+        };
+        crate::train::History {
+            epochs: self.epochs.clone(),
+            status,
+        }
+    }
+
     /// "dense" or "cnn".
     pub fn family(&self) -> &'static str {
         match self.spec {

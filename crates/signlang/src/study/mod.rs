@@ -62,6 +62,8 @@
 
 mod backend;
 mod ledger;
+pub mod recipes;
+mod scale;
 mod search;
 mod test_eval;
 mod views;
@@ -84,6 +86,7 @@ pub use backend::{Net, Progress, TrainError, TrainOptions, Trained};
 pub use ledger::{
     DataRef, EntryStatus, Ledger, RunEntry, TestTouch, ValidationMetrics, FORMAT_VERSION,
 };
+pub use scale::Scale;
 pub use search::{
     Candidate, Grid, Plan, PlanCost, RandomSearch, Rung, SearchOutcome, SuccessiveHalving,
 };
@@ -909,7 +912,7 @@ impl Study {
         // Write under a temporary name, then rename: a kill never leaves a
         // half-written weights file under the final name.
         let tmp = dir.join(format!(".{id}.tmp-{}.safetensors", std::process::id()));
-        vs.save(&tmp).map_err(|source| StudyError::Weights {
+        crate::model::save_weights(vs, &tmp).map_err(|source| StudyError::Weights {
             id: id.to_string(),
             path: tmp.clone(),
             action: "save",
