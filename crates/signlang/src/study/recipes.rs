@@ -8,7 +8,7 @@
 //! | [`baseline`] | 1 | the reference CNN of the brief (Conv 32 → pool → Dense 100), SGD, 3 epochs |
 //! | [`dense_search`] | 6 | random search over dense networks (width, depth, batch norm, dropout, learning rate), 5 epochs |
 //! | [`cnn_search`] | 6 + 3 | successive halving over 6 CNNs on a third of the training images: 2 epochs each, the best half 5 epochs |
-//! | [`finals`] | 3 | the best two CNNs and the best dense network on all training images, up to 10 epochs with early stopping |
+//! | [`finals`] | 3 | the best two CNNs and the best dense network on all training images, up to 8 epochs with early stopping |
 //!
 //! 19 runs in all, well inside the budget of 50: the rest is a reserve for
 //! re-planning, and every request made again is answered from the ledger.
@@ -205,7 +205,7 @@ pub fn cnn_search(scale: &Scale) -> Result<Plan, StudyError> {
 
 /// The final runs: the two best CNNs of the CNN search and the best dense
 /// network of the dense search, each trained again on all training images
-/// for up to 10 epochs, with label smoothing 0.1 for CNNs and early stopping
+/// for up to 8 epochs, with label smoothing 0.1 for CNNs and early stopping
 /// on validation loss (patience 3, best weights restored). Picked from the searches' own
 /// outcomes, so re-running the notebook asks for the same runs.
 pub fn finals(cnn: &SearchOutcome, dense: &SearchOutcome, scale: &Scale) -> Plan {
@@ -215,7 +215,7 @@ pub fn finals(cnn: &SearchOutcome, dense: &SearchOutcome, scale: &Scale) -> Plan
         .iter()
         .map(|e| {
             let mut config = e.config.clone();
-            config.epochs = scale.epochs(10);
+            config.epochs = scale.epochs(8);
             if matches!(e.spec, ModelSpec::Cnn(_)) {
                 config.label_smoothing = 0.1;
             }
