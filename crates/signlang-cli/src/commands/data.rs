@@ -16,6 +16,9 @@ pub enum DataCommand {
         /// The CSV file(s).
         #[arg(required = true)]
         csv: Vec<PathBuf>,
+        /// Also write the figures (class distribution, sample images) as SVG into this folder.
+        #[arg(long, value_name = "DIR")]
+        figures: Option<PathBuf>,
     },
     /// Time loading CSV files (best of N), one JSON line per file.
     Bench {
@@ -31,7 +34,7 @@ pub enum DataCommand {
 /// Runs `signlang data ...`.
 pub fn run(command: DataCommand) -> anyhow::Result<()> {
     match command {
-        DataCommand::Check { csv } => {
+        DataCommand::Check { csv, figures } => {
             let mut sets = Vec::new();
             for path in &csv {
                 let (data, report, log) =
@@ -39,6 +42,9 @@ pub fn run(command: DataCommand) -> anyhow::Result<()> {
                 println!("{report}");
                 println!("{log}");
                 sets.push(data);
+            }
+            if let Some(dir) = figures {
+                write_figures(&dir, &sets)?;
             }
             // Exact copies across files (e.g. a test image that is also a training image).
             for (i, a) in sets.iter().enumerate() {
@@ -73,4 +79,26 @@ pub fn run(command: DataCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Writes the data figures of each file into `dir`.
+fn write_figures(dir: &std::path::Path, sets: &[signlang::data::Dataset]) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let counts: Vec<(&str, [usize; signlang::NUM_CLASSES])> = sets
+        .iter()
+        .map(|d| (d.name.as_str(), d.class_counts()))
+        .collect();
+    let path = dir.join("class_distribution.svg");
+    signlang::plots::class_distribution(&counts)
+        .save(&path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    println!("wrote {}", path.display());
+    for (i, d) in sets.iter().enumerate() {
+        let path = dir.join(format!("samples_{}.svg", i + 1));
+        signlang::plots::sample_grid(d, 2)
+            .save(&path)
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!("wrote {} ({})", path.display(), d.name);
+    }
+    Ok(())
 }
