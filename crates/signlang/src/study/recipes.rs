@@ -252,6 +252,6 @@ pub fn ranked(outcome: &SearchOutcome) -> Vec<RunEntry> {
         .map(|r| r.iter().map(|run| run.entry.clone()).collect())
         .unwrap_or_default();
     runs.retain(|e| matches!(e.status, EntryStatus::Completed | EntryStatus::EarlyStopped));
-    runs.sort_by(|a, b| by_validation(a, b));
+    runs.sort_by(by_validation);
     runs
 }
