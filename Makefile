@@ -5,6 +5,9 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 # The project's own venv comes first, so cargo's build scripts and Jupyter find it.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
+# Jupyter's runtime files and settings stay inside the project too.
+export JUPYTER_RUNTIME_DIR := $(CURDIR)/.venv/share/jupyter/runtime
+export JUPYTER_CONFIG_DIR := $(CURDIR)/.venv/etc/jupyter-config
 
 .PHONY: setup notebook test lint lab release clean-study
 

@@ -70,7 +70,12 @@ def main():
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     started = time.time()
     print(f"run_notebook: starting the kernel for {path} (the first start compiles the library: 2-3 min)", flush=True)
-    with client.setup_kernel():
+    try:
+        kernel = client.setup_kernel()
+        kernel.__enter__()
+    except Exception as e:
+        fail(f"the kernel did not start ({e}); run `make setup`, then see the kernel's own error above")
+    try:
         for n, cell in enumerate(code_cells, 1):
             index = nb.cells.index(cell)
             first = (cell.source.strip().splitlines() or [""])[0][:60]
@@ -88,6 +93,8 @@ def main():
                     print(ANSI.sub("", str(e))[-4000:], file=sys.stderr)
                 sys.exit(1)
             print(f"  [{n:2}/{len(code_cells)}] {time.time() - t0:6.1f} s  {first}", flush=True)
+    finally:
+        kernel.__exit__(None, None, None)
     print(f"run_notebook: all {len(code_cells)} cells ran in {time.time() - started:.0f} s", flush=True)
 
     if args.in_place:
@@ -115,7 +122,8 @@ def main():
             if title not in ANSI.sub("", html):
                 problems.append(f"section heading missing from the HTML: {title!r}")
         want = sum(1 for c in code_cells if "figure" in c.metadata.get("tags", []))
-        got = html.count("<svg")
+        # nbconvert embeds SVG outputs as data: URIs inside the page.
+        got = html.count('data-mime-type="image/svg+xml"')
         if got < want:
             problems.append(f"{got} inline SVG figures in the HTML, expected at least {want}")
         if problems:

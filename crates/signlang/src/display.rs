@@ -29,7 +29,10 @@ impl Html {
 
     /// Shows the HTML inline in evcxr.
     pub fn evcxr_display(&self) {
-        println!("EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT", self.html);
+        println!(
+            "EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT",
+            self.html
+        );
     }
 }
 
@@ -49,7 +52,10 @@ pub struct Svg {
 impl Svg {
     /// Shows the figure inline in evcxr.
     pub fn evcxr_display(&self) {
-        println!("EVCXR_BEGIN_CONTENT image/svg+xml\n{}\nEVCXR_END_CONTENT", self.svg);
+        println!(
+            "EVCXR_BEGIN_CONTENT image/svg+xml\n{}\nEVCXR_END_CONTENT",
+            self.svg
+        );
     }
 
     /// Writes the figure to an `.svg` file.
@@ -171,7 +177,11 @@ impl Table {
         }
         out += &line(&self.header);
         out.push('\n');
-        out += &width.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  ");
+        out += &width
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("  ");
         out.push('\n');
         for row in &self.rows {
             out += &line(row);

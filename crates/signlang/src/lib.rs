@@ -15,9 +15,12 @@
 
 pub mod data;
 pub mod display;
+pub mod evaluate;
+pub mod export;
 pub mod letters;
 pub mod model;
 pub mod plots;
+pub mod study;
 pub mod train;
 
 pub use letters::{letter, LETTERS, NUM_CLASSES};

@@ -1,0 +1,105 @@
+//! `signlang runs <study-dir>` on a real study folder.
+
+use std::process::Command;
+
+use signlang::data::{Dataset, PIXELS};
+use signlang::model::{DenseSpec, ModelSpec};
+use signlang::study::{Study, TrainerOutput};
+use signlang::train::{EpochStats, History, Optimizer, RunStatus, Schedule, TrainConfig};
+
+fn dataset(name: &str, seed: u8) -> Dataset {
+    Dataset {
+        name: name.into(),
+        pixels: (0..24 * PIXELS)
+            .map(|i| (i as u8).wrapping_add(seed))
+            .collect(),
+        classes: (0..24).collect(),
+        rows: (1..=24).collect(),
+    }
+}
+
+fn fake(c: &TrainConfig) -> Result<TrainerOutput, String> {
+    let acc = 0.5 + c.seed as f64 / 10.0;
+    Ok(TrainerOutput {
+        history: History {
+            epochs: vec![EpochStats {
+                epoch: 1,
+                train_loss: 1.0 - acc,
+                train_accuracy: acc,
+                val_loss: 1.0 - acc,
+                val_accuracy: acc,
+                lr: c.lr,
+                seconds: 0.0,
+                images_per_sec: 0.0,
+            }],
+            status: RunStatus::Completed,
+        },
+        weights: None,
+    })
+}
+
+#[test]
+fn runs_prints_the_table_and_the_budget_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut study = Study::create(dir.path(), 50).unwrap();
+    let spec = ModelSpec::Dense(DenseSpec {
+        hidden: vec![16],
+        ..Default::default()
+    });
+    let (train, val) = (dataset("train", 1), dataset("validation", 2));
+    for seed in [1, 3] {
+        let config = TrainConfig {
+            optimizer: Optimizer::Adam,
+            lr: 1e-3,
+            schedule: Schedule::Constant,
+            batch_size: 32,
+            epochs: 1,
+            weight_decay: 0.0,
+            label_smoothing: 0.0,
+            early_stopping: None,
+            augmentation: None,
+            seed,
+        };
+        study
+            .run_with(&spec, &config, &train, &val, |_, c, _, _| fake(c))
+            .unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_signlang"))
+        .arg("runs")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("r001") && stdout.contains("r002"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0.8000"), "{stdout}");
+    assert!(
+        stdout.ends_with("2 / 50 runs used (0 cached requests)\ntest split not evaluated yet\n"),
+        "{stdout}"
+    );
+
+    let best = Command::new(env!("CARGO_BIN_EXE_signlang"))
+        .args(["runs", "--best", "1"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let best = String::from_utf8_lossy(&best.stdout);
+    assert!(best.contains("r002") && !best.contains("r001"), "{best}");
+
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_signlang"))
+        .arg("runs")
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("holds no study"), "{stderr}");
+}

@@ -1,0 +1,439 @@
+//! Export a trained model for app developers, and classify image files with it.
+//!
+//! [`export_model`] writes a directory that needs nothing from this crate:
+//!
+//! | file | content |
+//! |---|---|
+//! | `model.pt` | TorchScript (traced in eval mode), loads with `torch.jit.load` or `torch::jit::load` |
+//! | `model.safetensors` | the weights, named as in the [`VarStore`] |
+//! | `spec.json` | the [`ModelSpec`] that rebuilds the network in this crate |
+//! | `labels.json` | the 24 letters in output order |
+//! | `README.md` | input/output format and a short Python example |
+//!
+//! [`Classifier`] loads `model.pt` (no spec needed) and classifies PNG/JPEG
+//! files of any size and colour after [`preprocess_image`]: decode, flatten
+//! transparency onto white, convert to greyscale (luma), centre-crop to a
+//! square, and resize to 28×28 with a Lanczos3 filter (ImageMagick's default
+//! for shrinking, with which the dataset was made: hands cropped to a square
+//! and resized).
+
+use std::path::{Path, PathBuf};
+
+use image::imageops::FilterType;
+use image::{DynamicImage, GenericImageView};
+use tch::nn::{ModuleT, VarStore};
+use tch::{CModule, Device, Kind, Tensor};
+
+use crate::data::{Dataset, PIXELS};
+use crate::letters::{LETTERS, NUM_CLASSES};
+use crate::model::ModelSpec;
+
+/// The resize filter used to bring images to 28×28.
+pub const RESIZE_FILTER: FilterType = FilterType::Lanczos3;
+
+/// Errors of export and prediction.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Writing JSON failed.
+    #[error("{path}: writing JSON: {source}")]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// The serde error.
+        source: serde_json::Error,
+    },
+    /// A torch operation failed.
+    #[error("{what}: {source}")]
+    Torch {
+        /// What was being done.
+        what: String,
+        /// The tch error.
+        source: tch::TchError,
+    },
+    /// The exported TorchScript model disagrees with the network it was traced from.
+    #[error(
+        "the exported TorchScript model {path} disagrees with the network on a batch of {batch} \
+         images (largest difference {diff:.3e}); the network's forward pass probably depends on \
+         the batch size (use flatten/view(-1, ..), not the traced size)"
+    )]
+    Mismatch {
+        /// The model file.
+        path: PathBuf,
+        /// Batch size of the check.
+        batch: i64,
+        /// Largest absolute difference of the outputs.
+        diff: f64,
+    },
+    /// No exported model where one was expected.
+    #[error(
+        "no exported model at {path}; export one from the notebook with \
+         `signlang::export::export_model(dir, &spec, &vs, &net)`"
+    )]
+    MissingModel {
+        /// The missing file or directory.
+        path: PathBuf,
+    },
+    /// The model's output is not `N×24`.
+    #[error("{path}: the model outputs shape {shape:?}, expected N×24 letter scores")]
+    BadOutput {
+        /// The model file.
+        path: PathBuf,
+        /// The output shape.
+        shape: Vec<i64>,
+    },
+    /// An image file could not be read or decoded.
+    #[error("cannot read image {path}: {reason}")]
+    Image {
+        /// The image file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// What [`export_model`] wrote.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportInfo {
+    /// The export directory.
+    pub dir: PathBuf,
+    /// The files written, in order.
+    pub files: Vec<PathBuf>,
+    /// Number of numbers in the weights (parameters and buffers).
+    pub parameters: i64,
+    /// Largest absolute difference between the TorchScript model and the
+    /// network on the check batch (batch size 7).
+    pub max_abs_diff: f64,
+}
+
+fn torch(what: impl Into<String>) -> impl FnOnce(tch::TchError) -> ExportError {
+    let what = what.into();
+    move |source| ExportError::Torch { what, source }
+}
+
+fn write(path: &Path, content: &str) -> Result<(), ExportError> {
+    std::fs::write(path, content).map_err(|source| ExportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Sets `requires_grad = false` on the trainable variables of a store and
+/// restores them when dropped (also on panic).
+struct Frozen(Vec<(Tensor, bool)>);
+
+impl Frozen {
+    fn new(vs: &VarStore) -> Frozen {
+        let vars: Vec<(Tensor, bool)> = vs
+            .trainable_variables()
+            .into_iter()
+            .map(|t| {
+                let was = t.requires_grad();
+                (t, was)
+            })
+            .collect();
+        for (t, _) in &vars {
+            let _ = t.set_requires_grad(false);
+        }
+        Frozen(vars)
+    }
+}
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        for (t, was) in &self.0 {
+            let _ = t.set_requires_grad(*was);
+        }
+    }
+}
+
+/// A deterministic, varied batch of `n` images in `[0, 1]`, for checking.
+fn check_batch(n: i64, device: Device) -> Tensor {
+    let i = Tensor::arange(n * PIXELS as i64, (Kind::Float, Device::Cpu));
+    ((i.multiply_scalar(0.731).sin() + 1.0) / 2.0)
+        .view([n, 1, 28, 28])
+        .to_device(device)
+}
+
+/// Exports a trained network to `dir` (created if needed): `model.pt`
+/// (TorchScript, traced in eval mode on a 1×1×28×28 example),
+/// `model.safetensors`, `spec.json`, `labels.json` and `README.md`.
+///
+/// The TorchScript model is reloaded and checked against `net` on a batch
+/// of 7 images, so a forward pass that bakes in the batch size is caught.
+/// Tracing happens on the device of `vs`; load with `map_location="cpu"` (as
+/// the README does) to run on the CPU.
+pub fn export_model(
+    dir: impl AsRef<Path>,
+    spec: &ModelSpec,
+    vs: &VarStore,
+    net: &impl ModuleT,
+) -> Result<ExportInfo, ExportError> {
+    let dir = dir.as_ref();
+    std::fs::create_dir_all(dir).map_err(|source| ExportError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let device = vs.device();
+    let mut files = Vec::new();
+
+    // TorchScript by tracing, in eval mode, without gradients.
+    let pt = dir.join("model.pt");
+    let example = Tensor::zeros([1, 1, 28, 28], (Kind::Float, device));
+    // The tracer stores the weights as constants, which must not require
+    // gradients: freeze them for the trace (restored when `frozen` drops).
+    let frozen = Frozen::new(vs);
+    let module = tch::no_grad(|| {
+        CModule::create_by_tracing("SignLangNet", "forward", &[example], &mut |xs| {
+            vec![net.forward_t(&xs[0], false)]
+        })
+    })
+    .map_err(torch("tracing the network for TorchScript"))?;
+    module
+        .save(&pt)
+        .map_err(torch(format!("saving {}", pt.display())))?;
+    // The traced constants are the store's own tensors: they are saved with
+    // `requires_grad = false` only while frozen.
+    drop(module);
+    drop(frozen);
+    files.push(pt.clone());
+
+    // Check the saved file with another batch size.
+    let reloaded = CModule::load_on_device(&pt, device)
+        .map_err(torch(format!("reloading {}", pt.display())))?;
+    let batch = 7;
+    let x = check_batch(batch, device);
+    let (want, got) = tch::no_grad(|| -> Result<(Tensor, Tensor), ExportError> {
+        let want = net.forward_t(&x, false);
+        let got = reloaded.forward_ts(&[&x]).map_err(torch(format!(
+            "running {} on a batch of {batch} (does the forward pass depend on the batch size?)",
+            pt.display()
+        )))?;
+        Ok((want, got))
+    })?;
+    if got.size() != want.size() {
+        return Err(ExportError::Mismatch {
+            path: pt,
+            batch,
+            diff: f64::INFINITY,
+        });
+    }
+    let diff = (&got - &want).abs().max().double_value(&[]);
+    let scale = want.abs().max().double_value(&[]).max(1.0);
+    if diff.is_nan() || diff > 1e-4 * scale {
+        return Err(ExportError::Mismatch {
+            path: pt,
+            batch,
+            diff,
+        });
+    }
+
+    // Weights.
+    let weights = dir.join("model.safetensors");
+    vs.save(&weights)
+        .map_err(torch(format!("saving {}", weights.display())))?;
+    files.push(weights);
+
+    // Spec and labels.
+    let spec_path = dir.join("spec.json");
+    let json = serde_json::to_string_pretty(spec).map_err(|source| ExportError::Json {
+        path: spec_path.clone(),
+        source,
+    })?;
+    write(&spec_path, &json)?;
+    files.push(spec_path);
+    let labels_path = dir.join("labels.json");
+    let labels: Vec<String> = LETTERS.iter().map(|c| c.to_string()).collect();
+    let json = serde_json::to_string(&labels).map_err(|source| ExportError::Json {
+        path: labels_path.clone(),
+        source,
+    })?;
+    write(&labels_path, &json)?;
+    files.push(labels_path);
+
+    let parameters: i64 = vs.variables().values().map(|t| t.numel() as i64).sum();
+    let readme = dir.join("README.md");
+    write(&readme, &readme_text(parameters))?;
+    files.push(readme);
+
+    Ok(ExportInfo {
+        dir: dir.to_path_buf(),
+        files,
+        parameters,
+        max_abs_diff: diff,
+    })
+}
+
+fn readme_text(parameters: i64) -> String {
+    let letters: String = LETTERS.iter().collect();
+    format!(
+        r#"# Sign language letter classifier
+
+Classifies a photo of a hand showing one of the 24 static letters of the
+American Sign Language alphabet (A–Y without J; J and Z need motion).
+Weights: {parameters} numbers.
+
+## Files
+
+- `model.pt`: TorchScript; load with `torch.jit.load` (Python) or `torch::jit::load` (C++).
+- `model.safetensors`: the same weights, for rebuilding the network from `spec.json`.
+- `spec.json`: the network's description (the `signlang` crate's `ModelSpec`).
+- `labels.json`: the letters in output order.
+
+## Input and output
+
+- Input: float32 tensor `N×1×28×28`, greyscale pixels scaled to `[0, 1]`
+  (0 = black, 1 = white).
+- Prepare a photo like the training data: convert to greyscale, crop the
+  centre square around the hand, resize to 28×28 (Lanczos filter).
+- Output: `N×24` logits (apply softmax for probabilities), in the order
+  `{letters}` (see `labels.json`).
+
+## Python
+
+```python
+import torch; from PIL import Image, ImageOps
+model = torch.jit.load("model.pt", map_location="cpu").eval()
+img = ImageOps.fit(Image.open("hand.jpg").convert("L"), (28, 28), Image.LANCZOS)
+x = torch.tensor(list(img.getdata()), dtype=torch.float32).view(1, 1, 28, 28) / 255
+print("{letters}"[model(x).argmax(1).item()])
+```
+"#
+    )
+}
+
+/// Turns a decoded image into 28×28 greyscale pixels: transparency
+/// flattened onto white, luma, centre-cropped to a square, resized with
+/// [`RESIZE_FILTER`].
+pub fn preprocess(img: &DynamicImage) -> [u8; PIXELS] {
+    let la = img.to_luma_alpha8();
+    let (w, h) = la.dimensions();
+    let grey = image::GrayImage::from_fn(w, h, |x, y| {
+        let p = la.get_pixel(x, y);
+        let (l, a) = (f32::from(p[0]), f32::from(p[1]) / 255.0);
+        image::Luma([(l * a + 255.0 * (1.0 - a)).round() as u8])
+    });
+    let side = w.min(h);
+    let square =
+        image::imageops::crop_imm(&grey, (w - side) / 2, (h - side) / 2, side, side).to_image();
+    let small = image::imageops::resize(&square, 28, 28, RESIZE_FILTER);
+    let mut out = [0u8; PIXELS];
+    out.copy_from_slice(small.as_raw());
+    out
+}
+
+/// Reads a PNG or JPEG file (format detected from its content) and
+/// [`preprocess`]es it to 28×28 greyscale pixels.
+pub fn preprocess_image(path: impl AsRef<Path>) -> Result<[u8; PIXELS], ExportError> {
+    let path = path.as_ref();
+    let err = |reason: String| ExportError::Image {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let reader = image::ImageReader::open(path)
+        .map_err(|e| err(e.to_string()))?
+        .with_guessed_format()
+        .map_err(|e| err(e.to_string()))?;
+    if reader.format().is_none() {
+        return Err(err("not a PNG or JPEG image (unrecognised content)".into()));
+    }
+    let img = reader.decode().map_err(|e| err(e.to_string()))?;
+    if img.dimensions().0 == 0 || img.dimensions().1 == 0 {
+        return Err(err("the image is empty (0 pixels)".into()));
+    }
+    Ok(preprocess(&img))
+}
+
+/// An exported model loaded for classification on the CPU.
+#[derive(Debug)]
+pub struct Classifier {
+    module: CModule,
+    path: PathBuf,
+}
+
+impl Classifier {
+    /// Loads `model.pt` from an export directory written by [`export_model`].
+    pub fn load(dir: impl AsRef<Path>) -> Result<Classifier, ExportError> {
+        let dir = dir.as_ref();
+        if !dir.is_dir() {
+            return Err(ExportError::MissingModel {
+                path: dir.to_path_buf(),
+            });
+        }
+        let path = dir.join("model.pt");
+        if !path.is_file() {
+            return Err(ExportError::MissingModel { path });
+        }
+        let mut module = CModule::load_on_device(&path, Device::Cpu).map_err(torch(format!(
+            "loading TorchScript model {}",
+            path.display()
+        )))?;
+        module.set_eval();
+        Ok(Classifier { module, path })
+    }
+
+    /// The model file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Letter probabilities (`N×24`, softmax of the model's output) for an
+    /// `N×1×28×28` float batch in `[0, 1]`.
+    pub fn probabilities(&self, images: &Tensor) -> Result<Tensor, ExportError> {
+        let out = tch::no_grad(|| self.module.forward_ts(&[images]))
+            .map_err(torch(format!("running {}", self.path.display())))?;
+        let shape = out.size();
+        if shape.len() != 2 || shape[1] != NUM_CLASSES as i64 {
+            return Err(ExportError::BadOutput {
+                path: self.path.clone(),
+                shape,
+            });
+        }
+        Ok(out.softmax(-1, Kind::Float))
+    }
+
+    /// The predicted class (argmax) of each image of `data`, in batches.
+    pub fn predict_classes(&self, data: &Dataset) -> Result<Vec<u8>, ExportError> {
+        let images = data.images();
+        let n = data.len() as i64;
+        let mut out = Vec::with_capacity(data.len());
+        let mut start = 0;
+        while start < n {
+            let len = 512.min(n - start);
+            let p = self.probabilities(&images.narrow(0, start, len))?;
+            let v =
+                Vec::<i64>::try_from(&p.argmax(-1, false)).map_err(torch("reading predictions"))?;
+            out.extend(v.into_iter().map(|c| c as u8));
+            start += len;
+        }
+        Ok(out)
+    }
+
+    /// The `k` most likely letters with their probabilities, most likely first.
+    pub fn top_k(&self, pixels: &[u8; PIXELS], k: usize) -> Result<Vec<(char, f32)>, ExportError> {
+        let x = Tensor::from_slice(pixels)
+            .view([1, 1, 28, 28])
+            .to_kind(Kind::Float)
+            / 255.0;
+        let p = self.probabilities(&x)?;
+        let p = Vec::<f32>::try_from(&p.view([-1])).map_err(torch("reading probabilities"))?;
+        let mut ranked: Vec<(char, f32)> = LETTERS.iter().copied().zip(p).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        ranked.truncate(k);
+        Ok(ranked)
+    }
+
+    /// Reads, preprocesses and classifies an image file: the top-3 letters
+    /// with probabilities.
+    pub fn predict_file(&self, path: impl AsRef<Path>) -> Result<Vec<(char, f32)>, ExportError> {
+        let pixels = preprocess_image(path)?;
+        self.top_k(&pixels, 3)
+    }
+}

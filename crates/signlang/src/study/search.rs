@@ -1,0 +1,683 @@
+//! Search helpers that plan runs against the remaining budget.
+//!
+//! Each helper makes a [`Plan`]: its candidates and how many runs it takes.
+//! [`Study::preview`] shows the plan with what it costs in this study (runs
+//! already recorded are free); [`Study::execute`] prints that line, refuses a
+//! plan whose new runs do not fit the remaining budget, and only then trains.
+//!
+//! - [`Grid`]: every combination of named values;
+//! - [`RandomSearch`]: `n` candidates sampled with a seed;
+//! - [`SuccessiveHalving`]: all candidates trained for a few epochs, the best
+//!   share continues with more epochs, rung after rung. Each rung trains the
+//!   survivors again from scratch with the rung's epoch count (a new run
+//!   each, since `epochs` is part of the run key).
+
+use std::collections::HashSet;
+use std::fmt;
+use std::rc::Rc;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::views::{by_validation, RunsTable};
+use super::{DataPair, EntryStatus, Run, Study, StudyError, TrainOptions, TrainerOutput};
+use crate::data::Dataset;
+use crate::display::Table;
+use crate::model::ModelSpec;
+use crate::train::TrainConfig;
+
+/// One model and config to train, with a label saying what was varied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate {
+    /// What was varied ("lr=0.001, batch=64").
+    pub label: String,
+    /// The model.
+    pub spec: ModelSpec,
+    /// The training config.
+    pub config: TrainConfig,
+}
+
+impl Candidate {
+    /// A candidate with an empty label.
+    pub fn new(spec: ModelSpec, config: TrainConfig) -> Self {
+        Candidate {
+            label: String::new(),
+            spec,
+            config,
+        }
+    }
+
+    fn with_epochs(&self, epochs: Option<usize>) -> Candidate {
+        let mut c = self.clone();
+        if let Some(e) = epochs {
+            c.config.epochs = e;
+            c.label = if c.label.is_empty() {
+                format!("{e} epochs")
+            } else {
+                format!("{}, {e} epochs", c.label)
+            };
+        }
+        c
+    }
+}
+
+/// One rung of a plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rung {
+    /// Epochs of every run in the rung (`None`: as in each candidate's config).
+    pub epochs: Option<usize>,
+    /// Runs in the rung.
+    pub runs: usize,
+}
+
+/// A search plan: candidates and rungs. The first rung trains every
+/// candidate; each later rung trains the best of the rung before.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// A name for messages and tables.
+    pub name: String,
+    /// The candidates of the first rung.
+    pub candidates: Vec<Candidate>,
+    /// The rungs (one for grid and random search).
+    pub rungs: Vec<Rung>,
+}
+
+impl Plan {
+    /// Runs the plan takes in all (before discounting recorded runs).
+    pub fn runs(&self) -> usize {
+        self.rungs.iter().map(|r| r.runs).sum()
+    }
+
+    fn check(&self) -> Result<(), StudyError> {
+        let bad = |problem: &str| StudyError::InvalidPlan {
+            plan: self.name.clone(),
+            problem: problem.to_string(),
+        };
+        if self.candidates.is_empty() {
+            return Err(bad("it has no candidates"));
+        }
+        if self.rungs.is_empty() {
+            return Err(bad("it has no rungs"));
+        }
+        if self.rungs[0].runs != self.candidates.len() {
+            return Err(bad("its first rung must train every candidate"));
+        }
+        if self
+            .rungs
+            .windows(2)
+            .any(|w| w[1].runs > w[0].runs || w[1].runs == 0)
+        {
+            return Err(bad(
+                "each later rung must keep between 1 and all runs of the rung before",
+            ));
+        }
+        if self.rungs.iter().any(|r| r.epochs == Some(0)) {
+            return Err(bad("a rung has 0 epochs"));
+        }
+        Ok(())
+    }
+
+    /// The plan as a table: one row per first-rung candidate, then a line
+    /// per rung.
+    pub fn to_table(&self) -> Table {
+        let rungs: Vec<String> = self
+            .rungs
+            .iter()
+            .map(|r| match r.epochs {
+                Some(e) => format!("{}×{e}ep", r.runs),
+                None => r.runs.to_string(),
+            })
+            .collect();
+        let mut t = Table::new(["#", "candidate", "model and config"]).with_caption(format!(
+            "{}: {} runs (rungs: {})",
+            self.name,
+            self.runs(),
+            rungs.join(" → ")
+        ));
+        for (i, c) in self.candidates.iter().enumerate() {
+            t.push([
+                (i + 1).to_string(),
+                c.label.clone(),
+                super::settings_summary(&c.spec, &c.config),
+            ]);
+        }
+        t
+    }
+
+    /// Shows the plan inline in evcxr.
+    pub fn evcxr_display(&self) {
+        self.to_table().evcxr_display()
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.to_table().fmt(f)
+    }
+}
+
+type Apply = Box<dyn Fn(&mut Candidate)>;
+
+/// A grid over named values: every combination of the axes' values.
+///
+/// ```ignore
+/// let plan = Grid::new(spec, config)
+///     .axis("lr", [1e-3, 3e-3], |c, &v| c.config.lr = v)
+///     .axis("batch", [32, 128], |c, &v| c.config.batch_size = v)
+///     .plan("lr × batch");
+/// ```
+pub struct Grid {
+    base: Candidate,
+    axes: Vec<Vec<(String, Apply)>>,
+}
+
+impl Grid {
+    /// A grid around a base model and config.
+    pub fn new(spec: ModelSpec, config: TrainConfig) -> Self {
+        Grid {
+            base: Candidate::new(spec, config),
+            axes: Vec::new(),
+        }
+    }
+
+    /// Adds an axis: `apply` sets one of `values` on a candidate.
+    pub fn axis<T, I, F>(mut self, name: &str, values: I, apply: F) -> Self
+    where
+        T: fmt::Display + 'static,
+        I: IntoIterator<Item = T>,
+        F: Fn(&mut Candidate, &T) + 'static,
+    {
+        let apply = Rc::new(apply);
+        let axis = values
+            .into_iter()
+            .map(|v| {
+                let label = format!("{name}={v}");
+                let apply = Rc::clone(&apply);
+                let f: Apply = Box::new(move |c: &mut Candidate| apply(c, &v));
+                (label, f)
+            })
+            .collect();
+        self.axes.push(axis);
+        self
+    }
+
+    /// The plan: one run per combination, in row-major order (last axis
+    /// fastest).
+    pub fn plan(&self, name: &str) -> Plan {
+        let mut candidates = vec![self.base.clone()];
+        for axis in &self.axes {
+            let mut next = Vec::with_capacity(candidates.len() * axis.len());
+            for c in &candidates {
+                for (label, apply) in axis {
+                    let mut c = c.clone();
+                    apply(&mut c);
+                    c.label = if c.label.is_empty() {
+                        label.clone()
+                    } else {
+                        format!("{}, {label}", c.label)
+                    };
+                    next.push(c);
+                }
+            }
+            candidates = next;
+        }
+        Plan {
+            name: name.to_string(),
+            rungs: vec![Rung {
+                epochs: None,
+                runs: candidates.len(),
+            }],
+            candidates,
+        }
+    }
+}
+
+type Sampler = Box<dyn Fn(&mut ChaCha8Rng, &mut Candidate) -> String>;
+
+/// Random search: `n` candidates, each parameter sampled independently
+/// from a seeded generator (the same seed gives the same plan).
+///
+/// ```ignore
+/// let plan = RandomSearch::new(spec, config, 8, 42)
+///     .log_uniform("lr", 1e-4, 1e-2, |c, v| c.config.lr = v)
+///     .choice("batch", vec![32, 64, 128], |c, &v| c.config.batch_size = v)
+///     .plan("random lr/batch");
+/// ```
+pub struct RandomSearch {
+    base: Candidate,
+    n: usize,
+    seed: u64,
+    params: Vec<Sampler>,
+}
+
+impl RandomSearch {
+    /// `n` samples around a base model and config, with `seed`.
+    pub fn new(spec: ModelSpec, config: TrainConfig, n: usize, seed: u64) -> Self {
+        RandomSearch {
+            base: Candidate::new(spec, config),
+            n,
+            seed,
+            params: Vec::new(),
+        }
+    }
+
+    /// A parameter sampled uniformly in `[lo, hi)`.
+    pub fn uniform(
+        mut self,
+        name: &str,
+        lo: f64,
+        hi: f64,
+        apply: impl Fn(&mut Candidate, f64) + 'static,
+    ) -> Self {
+        let name = name.to_string();
+        self.params.push(Box::new(move |rng, c| {
+            let v = if hi > lo {
+                rng.random_range(lo..hi)
+            } else {
+                lo
+            };
+            apply(c, v);
+            format!("{name}={v:.4}")
+        }));
+        self
+    }
+
+    /// A positive parameter sampled log-uniformly in `[lo, hi)` (learning
+    /// rates, weight decay).
+    pub fn log_uniform(
+        mut self,
+        name: &str,
+        lo: f64,
+        hi: f64,
+        apply: impl Fn(&mut Candidate, f64) + 'static,
+    ) -> Self {
+        let name = name.to_string();
+        self.params.push(Box::new(move |rng, c| {
+            let (a, b) = (lo.ln(), hi.ln());
+            let v = if b > a {
+                rng.random_range(a..b).exp()
+            } else {
+                lo
+            };
+            apply(c, v);
+            format!("{name}={v:.3e}")
+        }));
+        self
+    }
+
+    /// A parameter drawn from `values`, each equally likely.
+    pub fn choice<T: fmt::Display + 'static>(
+        mut self,
+        name: &str,
+        values: Vec<T>,
+        apply: impl Fn(&mut Candidate, &T) + 'static,
+    ) -> Self {
+        let name = name.to_string();
+        self.params.push(Box::new(move |rng, c| {
+            if values.is_empty() {
+                return format!("{name}=(no values)");
+            }
+            let v = &values[rng.random_range(0..values.len())];
+            apply(c, v);
+            format!("{name}={v}")
+        }));
+        self
+    }
+
+    /// The plan: `n` sampled candidates.
+    pub fn plan(&self, name: &str) -> Plan {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        let candidates: Vec<Candidate> = (0..self.n)
+            .map(|_| {
+                let mut c = self.base.clone();
+                let labels: Vec<String> = self.params.iter().map(|p| p(&mut rng, &mut c)).collect();
+                c.label = labels.join(", ");
+                c
+            })
+            .collect();
+        Plan {
+            name: name.to_string(),
+            rungs: vec![Rung {
+                epochs: None,
+                runs: candidates.len(),
+            }],
+            candidates,
+        }
+    }
+}
+
+/// Successive halving: every candidate trains for `rungs[0]` epochs, the
+/// best `keep` share (at least one) trains again for `rungs[1]` epochs, and
+/// so on. Ranking is by validation accuracy of the kept weights, ties by
+/// validation loss.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SuccessiveHalving {
+    /// Candidates of the first rung.
+    pub candidates: Vec<Candidate>,
+    /// Epochs of each rung, increasing.
+    pub rungs: Vec<usize>,
+    /// Share of a rung's runs that continue (0 < keep < 1; 0.5 halves).
+    pub keep: f64,
+}
+
+impl SuccessiveHalving {
+    /// Successive halving over candidates (e.g. another plan's).
+    pub fn new(candidates: Vec<Candidate>, rungs: Vec<usize>, keep: f64) -> Self {
+        SuccessiveHalving {
+            candidates,
+            rungs,
+            keep,
+        }
+    }
+
+    /// The plan; fails when `keep` is not in (0, 1] or the rungs do not
+    /// increase.
+    pub fn plan(&self, name: &str) -> Result<Plan, StudyError> {
+        let bad = |problem: String| StudyError::InvalidPlan {
+            plan: name.to_string(),
+            problem,
+        };
+        if !(self.keep > 0.0 && self.keep <= 1.0) {
+            return Err(bad(format!("keep must be in (0, 1], not {}", self.keep)));
+        }
+        if self.rungs.is_empty() || self.rungs.windows(2).any(|w| w[1] <= w[0]) {
+            return Err(bad(format!(
+                "rungs must be increasing epoch counts, not {:?}",
+                self.rungs
+            )));
+        }
+        let mut runs = self.candidates.len();
+        let mut rungs = Vec::new();
+        for &e in &self.rungs {
+            rungs.push(Rung {
+                epochs: Some(e),
+                runs,
+            });
+            runs = survivors(runs, self.keep);
+        }
+        Ok(Plan {
+            name: name.to_string(),
+            candidates: self.candidates.clone(),
+            rungs,
+        })
+    }
+}
+
+fn survivors(runs: usize, keep: f64) -> usize {
+    ((runs as f64 * keep).ceil() as usize).clamp(1, runs.max(1))
+}
+
+/// What a plan costs in a study.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanCost {
+    /// Runs in the plan.
+    pub runs: usize,
+    /// Of those, runs already recorded (free).
+    pub cached: usize,
+    /// Most new runs it can need (exact when every rung before the last new
+    /// one is recorded).
+    pub new: usize,
+}
+
+/// The runs a plan made, rung by rung.
+#[derive(Clone, Debug)]
+pub struct SearchOutcome {
+    /// The plan's name.
+    pub name: String,
+    /// The runs of each rung (failed runs included).
+    pub rungs: Vec<Vec<Run>>,
+}
+
+impl SearchOutcome {
+    /// Runs trained now (not from the ledger).
+    pub fn trained(&self) -> usize {
+        self.rungs.iter().flatten().filter(|r| !r.cached).count()
+    }
+
+    /// Runs answered from the ledger.
+    pub fn cached(&self) -> usize {
+        self.rungs.iter().flatten().filter(|r| r.cached).count()
+    }
+
+    /// The best run of the last rung, by validation.
+    pub fn best(&self) -> Option<&Run> {
+        self.rungs
+            .last()?
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.entry.status,
+                    EntryStatus::Completed | EntryStatus::EarlyStopped
+                )
+            })
+            .min_by(|a, b| by_validation(&a.entry, &b.entry))
+    }
+
+    /// All runs, as a table.
+    pub fn table(&self) -> RunsTable {
+        let entries: Vec<_> = self
+            .rungs
+            .iter()
+            .flatten()
+            .map(|r| r.entry.clone())
+            .collect();
+        let mut t = RunsTable::of(&entries);
+        t.caption = Some(format!(
+            "{}: {} runs trained, {} from the ledger",
+            self.name,
+            self.trained(),
+            self.cached()
+        ));
+        t
+    }
+
+    /// Shows the table inline in evcxr.
+    pub fn evcxr_display(&self) {
+        self.table().evcxr_display()
+    }
+}
+
+impl fmt::Display for SearchOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.table().fmt(f)
+    }
+}
+
+impl Study {
+    /// What `plan` costs here: recorded runs are free.
+    pub fn plan_cost(
+        &self,
+        plan: &Plan,
+        train: &Dataset,
+        validation: &Dataset,
+    ) -> Result<PlanCost, StudyError> {
+        plan.check()?;
+        Ok(self.plan_cost_with(plan, &DataPair::of(train, validation)))
+    }
+
+    fn plan_cost_with(&self, plan: &Plan, data: &DataPair) -> PlanCost {
+        let recorded = |c: &Candidate| {
+            let key = data.key(&c.spec, &c.config);
+            self.runs()
+                .iter()
+                .rev()
+                .find(|r| r.key == key)
+                .filter(|r| r.status.is_finished() || r.status == EntryStatus::Failed)
+                .cloned()
+        };
+        let mut cost = PlanCost {
+            runs: plan.runs(),
+            cached: 0,
+            new: 0,
+        };
+        // Indices (into plan.candidates) of the rung's candidates, while known.
+        let mut current: Option<Vec<usize>> = Some((0..plan.candidates.len()).collect());
+        for (i, rung) in plan.rungs.iter().enumerate() {
+            let Some(indices) = current.take() else {
+                cost.new += rung.runs;
+                continue;
+            };
+            let mut seen = HashSet::new();
+            let mut entries = Vec::new();
+            let mut all_known = true;
+            for idx in indices {
+                let c = plan.candidates[idx].with_epochs(rung.epochs);
+                match recorded(&c) {
+                    Some(e) => {
+                        cost.cached += 1;
+                        entries.push((idx, e));
+                    }
+                    None => {
+                        all_known = false;
+                        if seen.insert(data.key(&c.spec, &c.config)) {
+                            cost.new += 1;
+                        } else {
+                            cost.cached += 1;
+                        }
+                    }
+                }
+            }
+            if all_known {
+                entries.sort_by(|a, b| by_validation(&a.1, &b.1));
+                let keep = plan.rungs.get(i + 1).map_or(0, |r| r.runs);
+                current = Some(entries.into_iter().take(keep).map(|(idx, _)| idx).collect());
+            }
+        }
+        cost
+    }
+
+    /// The plan as a table, captioned with what it costs in this study.
+    pub fn preview(
+        &self,
+        plan: &Plan,
+        train: &Dataset,
+        validation: &Dataset,
+    ) -> Result<Table, StudyError> {
+        let cost = self.plan_cost(plan, train, validation)?;
+        let mut t = plan.to_table();
+        t.caption = Some(format!(
+            "{} — {}",
+            t.caption.unwrap_or_default(),
+            self.cost_line(&cost)
+        ));
+        Ok(t)
+    }
+
+    fn cost_line(&self, cost: &PlanCost) -> String {
+        format!(
+            "{} recorded (free), at most {} new; budget {} / {} used, {} left{}",
+            cost.cached,
+            cost.new,
+            self.used(),
+            self.budget(),
+            self.remaining(),
+            if cost.new > self.remaining() {
+                " — does NOT fit"
+            } else {
+                ""
+            }
+        )
+    }
+
+    /// Executes a plan with the project's trainer; `options` makes the
+    /// options of each run. See [`Study::execute_with`].
+    pub fn execute(
+        &mut self,
+        plan: &Plan,
+        train: &Dataset,
+        validation: &Dataset,
+        mut options: impl FnMut() -> TrainOptions,
+    ) -> Result<SearchOutcome, StudyError> {
+        self.execute_with(plan, train, validation, |s, c, t, v| {
+            super::backend::train(s, c, t, v, options())
+                .map(TrainerOutput::from)
+                .map_err(super::backend::failure)
+        })
+    }
+
+    /// Executes a plan with any trainer: prints the plan line (runs, recorded,
+    /// new, budget), refuses it with [`StudyError::PlanOverBudget`] before any
+    /// training when its new runs do not fit, then runs it rung by rung.
+    /// Failed runs are kept in the outcome and the search goes on; an
+    /// interrupted run stops it.
+    pub fn execute_with<F, E>(
+        &mut self,
+        plan: &Plan,
+        train: &Dataset,
+        validation: &Dataset,
+        mut trainer: F,
+    ) -> Result<SearchOutcome, StudyError>
+    where
+        F: FnMut(
+            &crate::model::ModelSpec,
+            &TrainConfig,
+            &Dataset,
+            &Dataset,
+        ) -> Result<TrainerOutput, E>,
+        E: Into<super::TrainerFailure>,
+    {
+        plan.check()?;
+        self.reload()?;
+        let data = DataPair::of(train, validation);
+        let cost = self.plan_cost_with(plan, &data);
+        println!(
+            "{}: {} runs; {}",
+            plan.name,
+            plan.runs(),
+            self.cost_line(&cost)
+        );
+        if cost.new > self.remaining() {
+            return Err(StudyError::PlanOverBudget {
+                plan: plan.name.clone(),
+                new_runs: cost.new,
+                cached: cost.cached,
+                remaining: self.remaining(),
+                budget: self.budget(),
+            });
+        }
+        let mut outcome = SearchOutcome {
+            name: plan.name.clone(),
+            rungs: Vec::new(),
+        };
+        let mut current: Vec<usize> = (0..plan.candidates.len()).collect();
+        for (i, rung) in plan.rungs.iter().enumerate() {
+            let mut runs: Vec<(usize, Run)> = Vec::new();
+            for &idx in &current {
+                let c = plan.candidates[idx].with_epochs(rung.epochs);
+                let label = (!c.label.is_empty()).then(|| c.label.clone());
+                let cached_before = self.cached_requests;
+                let result = self.run_inner(
+                    label,
+                    &c.spec,
+                    &c.config,
+                    train,
+                    validation,
+                    &data,
+                    &mut trainer,
+                );
+                let run = match result {
+                    Ok(run) => run,
+                    Err(StudyError::RunFailed { id, .. }) => Run {
+                        entry: self.get(&id)?.clone(),
+                        cached: self.cached_requests > cached_before,
+                    },
+                    Err(e) => return Err(e),
+                };
+                runs.push((idx, run));
+            }
+            if let Some(next) = plan.rungs.get(i + 1) {
+                let mut ranked: Vec<&(usize, Run)> = runs.iter().collect();
+                ranked.sort_by(|a, b| by_validation(&a.1.entry, &b.1.entry));
+                current = ranked
+                    .into_iter()
+                    .take(next.runs)
+                    .map(|(idx, _)| *idx)
+                    .collect();
+            }
+            outcome
+                .rungs
+                .push(runs.into_iter().map(|(_, r)| r).collect());
+        }
+        Ok(outcome)
+    }
+}

@@ -1,0 +1,356 @@
+//! Views of a study: the runs table (text, HTML, polars), best-k selection
+//! on validation, and the budget line.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use polars::prelude::{Column, DataFrame, PolarsResult};
+
+use super::{EntryStatus, RunEntry, Study};
+use crate::display::{Html, Table};
+use crate::model::{Activation, ModelSpec, Padding};
+use crate::train::{Optimizer, Schedule, TrainConfig};
+
+/// One row of the runs table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunRow {
+    /// Run id.
+    pub id: String,
+    /// "dense" or "cnn".
+    pub family: String,
+    /// Short summary of the model and config ([`settings_summary`]).
+    pub settings: String,
+    /// Status name.
+    pub status: String,
+    /// Epochs that finished.
+    pub epochs: usize,
+    /// Best validation accuracy over the epochs.
+    pub best_val_accuracy: Option<f64>,
+    /// Lowest validation loss over the epochs.
+    pub best_val_loss: Option<f64>,
+    /// Wall-clock seconds of training.
+    pub seconds: Option<f64>,
+}
+
+impl RunRow {
+    fn of(e: &RunEntry) -> Self {
+        RunRow {
+            id: e.id.clone(),
+            family: e.family().to_string(),
+            settings: match &e.label {
+                Some(l) => format!("{} [{l}]", settings_summary(&e.spec, &e.config)),
+                None => settings_summary(&e.spec, &e.config),
+            },
+            status: e.status.name().to_string(),
+            epochs: e.epochs.len(),
+            best_val_accuracy: e.validation.as_ref().map(|v| v.best_accuracy),
+            best_val_loss: e.validation.as_ref().map(|v| v.best_loss),
+            seconds: e.seconds,
+        }
+    }
+}
+
+/// A table of runs, one row per run; shows inline in evcxr, prints as text,
+/// and converts to a polars `DataFrame`.
+#[derive(Clone, Debug, Default)]
+pub struct RunsTable {
+    /// The rows.
+    pub rows: Vec<RunRow>,
+    /// Caption (e.g. the budget line).
+    pub caption: Option<String>,
+}
+
+impl RunsTable {
+    /// The table of some runs.
+    pub fn of(entries: &[RunEntry]) -> Self {
+        RunsTable {
+            rows: entries.iter().map(RunRow::of).collect(),
+            caption: None,
+        }
+    }
+
+    /// As a [`Table`].
+    pub fn to_table(&self) -> Table {
+        let mut t = Table::new([
+            "id",
+            "family",
+            "settings",
+            "status",
+            "epochs",
+            "best val acc",
+            "best val loss",
+            "seconds",
+        ]);
+        if let Some(c) = &self.caption {
+            t = t.with_caption(c.clone());
+        }
+        let opt = |v: Option<f64>, digits: usize| {
+            v.map(|x| format!("{x:.digits$}"))
+                .unwrap_or_else(|| "-".into())
+        };
+        for r in &self.rows {
+            t.push([
+                r.id.clone(),
+                r.family.clone(),
+                r.settings.clone(),
+                r.status.clone(),
+                r.epochs.to_string(),
+                opt(r.best_val_accuracy, 4),
+                opt(r.best_val_loss, 4),
+                opt(r.seconds, 1),
+            ]);
+        }
+        t
+    }
+
+    /// As HTML with a text fallback.
+    pub fn to_display(&self) -> Html {
+        self.to_table().to_display()
+    }
+
+    /// Shows the table inline in evcxr.
+    pub fn evcxr_display(&self) {
+        self.to_table().evcxr_display()
+    }
+
+    /// As a polars `DataFrame` (columns id, family, settings, status,
+    /// epochs, best_val_accuracy, best_val_loss, seconds; nulls where a run
+    /// has no value).
+    pub fn to_dataframe(&self) -> PolarsResult<DataFrame> {
+        let rows = &self.rows;
+        let strings = |f: fn(&RunRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
+        let floats = |f: fn(&RunRow) -> Option<f64>| rows.iter().map(f).collect::<Vec<_>>();
+        DataFrame::new(
+            rows.len(),
+            vec![
+                Column::new("id".into(), strings(|r| &r.id)),
+                Column::new("family".into(), strings(|r| &r.family)),
+                Column::new("settings".into(), strings(|r| &r.settings)),
+                Column::new("status".into(), strings(|r| &r.status)),
+                Column::new(
+                    "epochs".into(),
+                    rows.iter().map(|r| r.epochs as u32).collect::<Vec<u32>>(),
+                ),
+                Column::new("best_val_accuracy".into(), floats(|r| r.best_val_accuracy)),
+                Column::new("best_val_loss".into(), floats(|r| r.best_val_loss)),
+                Column::new("seconds".into(), floats(|r| r.seconds)),
+            ],
+        )
+    }
+}
+
+impl fmt::Display for RunsTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.to_table().fmt(f)
+    }
+}
+
+/// Orders runs for selection: by validation accuracy of the kept weights
+/// (higher first), then validation loss (lower first); runs without
+/// validation metrics last.
+pub(crate) fn by_validation(a: &RunEntry, b: &RunEntry) -> Ordering {
+    match (&a.validation, &b.validation) {
+        (Some(x), Some(y)) => y
+            .accuracy
+            .partial_cmp(&x.accuracy)
+            .unwrap_or(Ordering::Equal)
+            .then(x.loss.partial_cmp(&y.loss).unwrap_or(Ordering::Equal)),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+impl fmt::Display for Study {
+    /// The runs table (captioned with the budget line) and the test line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.table(), self.test_line())
+    }
+}
+
+impl Study {
+    /// Shows the runs table inline in evcxr.
+    pub fn evcxr_display(&self) {
+        self.table().evcxr_display()
+    }
+
+    /// The runs table, captioned with the budget line.
+    pub fn table(&self) -> RunsTable {
+        let mut t = RunsTable::of(self.runs());
+        t.caption = Some(self.budget_line());
+        t
+    }
+
+    /// The `k` best runs with weights (completed or stopped early), by
+    /// validation accuracy of the kept weights, ties broken by validation
+    /// loss. The test split is not involved.
+    pub fn best(&self, k: usize) -> Vec<RunEntry> {
+        let mut runs: Vec<RunEntry> = self
+            .runs()
+            .iter()
+            .filter(|r| {
+                matches!(r.status, EntryStatus::Completed | EntryStatus::EarlyStopped)
+                    && r.validation.is_some()
+            })
+            .cloned()
+            .collect();
+        runs.sort_by(by_validation);
+        runs.truncate(k);
+        runs
+    }
+
+    /// "37 / 50 runs used (3 cached requests)", with interrupted and failed
+    /// runs named when there are any.
+    pub fn budget_line(&self) -> String {
+        let count = |s: EntryStatus| self.runs().iter().filter(|r| r.status == s).count();
+        let mut notes = Vec::new();
+        for s in [
+            EntryStatus::Running,
+            EntryStatus::Interrupted,
+            EntryStatus::Failed,
+            EntryStatus::Diverged,
+        ] {
+            let n = count(s);
+            if n > 0 {
+                notes.push(format!("{n} {}", s.name()));
+            }
+        }
+        let c = self.cached_requests();
+        notes.push(format!(
+            "{c} cached request{}",
+            if c == 1 { "" } else { "s" }
+        ));
+        format!(
+            "{} / {} runs used ({})",
+            self.used(),
+            self.budget(),
+            notes.join(", ")
+        )
+    }
+
+    /// "test split evaluated 2 times: r012, r015", for the notebook.
+    pub fn test_line(&self) -> String {
+        let touches = self.test_touches();
+        if touches.is_empty() {
+            return "test split not evaluated yet".into();
+        }
+        let ids: Vec<&str> = touches.iter().map(|t| t.run_id.as_str()).collect();
+        format!(
+            "test split evaluated {} time{}: {}",
+            touches.len(),
+            if touches.len() == 1 { "" } else { "s" },
+            ids.join(", ")
+        )
+    }
+}
+
+fn num(x: f64) -> String {
+    let s = format!("{x}");
+    if s.len() > 8 {
+        format!("{x:.1e}")
+    } else {
+        s
+    }
+}
+
+fn activation(a: Activation) -> &'static str {
+    match a {
+        Activation::Relu => "relu",
+        Activation::Gelu => "gelu",
+        Activation::Tanh => "tanh",
+        Activation::Silu => "silu",
+    }
+}
+
+/// A compact one-line summary of a model and its training config, e.g.
+/// `cnn 32c3p2-64c3p2 fc128 relu | adam lr=0.001 bs=64 cosine 10ep seed=1`.
+pub fn settings_summary(spec: &ModelSpec, config: &TrainConfig) -> String {
+    let dense = |d: &crate::model::DenseSpec, prefix: &str| {
+        let mut s = format!(
+            "{prefix}{}",
+            d.hidden
+                .iter()
+                .map(|h| h.to_string())
+                .collect::<Vec<_>>()
+                .join("-")
+        );
+        if d.batch_norm {
+            s += " bn";
+        }
+        if d.dropout > 0.0 {
+            s += &format!(" do{}", num(d.dropout));
+        }
+        (s, activation(d.activation))
+    };
+    let model = match spec {
+        ModelSpec::Dense(d) => {
+            let (s, act) = dense(d, "");
+            format!("dense {s} {act}")
+        }
+        ModelSpec::Cnn(c) => {
+            let blocks: Vec<String> = c
+                .blocks
+                .iter()
+                .map(|b| {
+                    let mut s = format!("{}c{}", b.filters, b.kernel);
+                    if b.padding == Padding::Valid {
+                        s += "v";
+                    }
+                    if b.batch_norm {
+                        s += "b";
+                    }
+                    if let Some(p) = b.pool {
+                        s += &format!("p{p}");
+                    }
+                    if b.dropout > 0.0 {
+                        s += &format!("d{}", num(b.dropout));
+                    }
+                    s
+                })
+                .collect();
+            let (head, _) = dense(&c.head, "fc");
+            format!(
+                "cnn {} {head} {}",
+                blocks.join("-"),
+                activation(c.activation)
+            )
+        }
+    };
+    let opt = match &config.optimizer {
+        Optimizer::Sgd { momentum, nesterov } => {
+            format!(
+                "sgd{} m={}",
+                if *nesterov { "-nesterov" } else { "" },
+                num(*momentum)
+            )
+        }
+        Optimizer::Adam => "adam".into(),
+        Optimizer::AdamW => "adamw".into(),
+        Optimizer::RmsProp => "rmsprop".into(),
+    };
+    let mut s = format!(
+        "{model} | {opt} lr={} bs={}",
+        num(config.lr),
+        config.batch_size
+    );
+    match &config.schedule {
+        Schedule::Constant => {}
+        Schedule::Step { every, gamma } => s += &format!(" step{every}x{}", num(*gamma)),
+        Schedule::Cosine => s += " cosine",
+        Schedule::OneCycle { warmup } => s += &format!(" onecycle{}", num(*warmup)),
+    }
+    if config.weight_decay > 0.0 {
+        s += &format!(" wd={}", num(config.weight_decay));
+    }
+    if config.label_smoothing > 0.0 {
+        s += &format!(" ls={}", num(config.label_smoothing));
+    }
+    if config.augmentation.is_some() {
+        s += " aug";
+    }
+    if let Some(es) = &config.early_stopping {
+        s += &format!(" es{}", es.patience);
+    }
+    s += &format!(" {}ep seed={}", config.epochs, config.seed);
+    s
+}
