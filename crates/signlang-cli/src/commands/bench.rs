@@ -142,9 +142,12 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
 /// processes that makes epochs 5–20× slower (measured: dense 1.9 s passive
 /// against 9–18 s spinning, next to a busy notebook). libgomp reads the
 /// policy when it loads, before `main`, so when it is unset the command
-/// runs itself again with `OMP_WAIT_POLICY=PASSIVE` and exits with its status.
+/// runs itself again with `OMP_WAIT_POLICY=PASSIVE` and exits with its status
+/// (set `OMP_WAIT_POLICY` or `GOMP_SPINCOUNT` yourself to choose: on an idle
+/// machine the default spinning is about 2× faster).
 fn passive_openmp() -> anyhow::Result<()> {
-    if std::env::var_os("OMP_WAIT_POLICY").is_some() {
+    if std::env::var_os("OMP_WAIT_POLICY").is_some() || std::env::var_os("GOMP_SPINCOUNT").is_some()
+    {
         return Ok(());
     }
     let exe = std::env::current_exe().context("cannot find the running executable")?;
