@@ -301,8 +301,7 @@ fn group(n: i64) -> String {
 }
 
 fn fmt_p(p: f64) -> String {
-    let s = format!("{p}");
-    s.trim_start_matches('0').to_string()
+    format!("{p}")
 }
 
 impl DenseSpec {
@@ -595,7 +594,7 @@ impl ModelSpec {
     }
 
     /// A short one-line description for run tables, e.g.
-    /// `cnn 32-64 bn | dense 128 d.3`.
+    /// `cnn 32-64 bn | dense 128 d0.3`.
     pub fn describe(&self) -> String {
         match self {
             ModelSpec::Dense(d) => d.describe(),
@@ -777,7 +776,10 @@ mod tests {
                 config
             );
         }
-        assert_eq!(ModelSpec::cnn2().describe(), "cnn 32-64 bn | dense 128 d.3");
+        assert_eq!(
+            ModelSpec::cnn2().describe(),
+            "cnn 32-64 bn | dense 128 d0.3"
+        );
         assert_eq!(ModelSpec::dense_reference().describe(), "dense 512-256");
         assert_eq!(
             ModelSpec::baseline_cnn().describe(),

@@ -2,11 +2,12 @@
 //! training set and print one JSON line per epoch on stdout (an indicatif
 //! bar on stderr shows the batches).
 //!
+//! It runs with `OMP_WAIT_POLICY=PASSIVE` (see [`passive_openmp`]).
+//!
 //! Only training is timed: no validation set is passed to the trainer, so
 //! `loss` and `accuracy` are the epoch's running training figures, as the
 //! Python peers under `bench/` report them.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -48,6 +49,7 @@ pub struct BenchArgs {
 
 /// Runs `signlang bench`.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    passive_openmp()?;
     // Threads first, then FTZ/DAZ, before libtorch starts its pool.
     if let Some(t) = args.threads {
         anyhow::ensure!(t > 0, "--threads must be positive, got {t}");
@@ -72,7 +74,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         "auto" => Device::cuda_if_available(),
         other => anyhow::bail!("--device must be cpu, cuda or auto, got `{other}`"),
     };
-    let data = read_csv(&args.data)?;
+    let data = signlang::data::load_dataset(&args.data)
+        .with_context(|| format!("cannot load {}; pass --data PATH", args.data.display()))?;
     let empty = Dataset {
         name: "none".into(),
         pixels: vec![],
@@ -134,46 +137,24 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reads a Sign Language MNIST CSV (`label,pixel1..pixel784`; gzip if the
-/// name ends in `.gz`).
-fn read_csv(path: &PathBuf) -> anyhow::Result<Dataset> {
-    let file = std::fs::File::open(path)
-        .with_context(|| format!("cannot open {}; pass --data PATH", path.display()))?;
-    let reader: Box<dyn BufRead> = if path.extension().is_some_and(|e| e == "gz") {
-        Box::new(BufReader::new(flate2::read::GzDecoder::new(file)))
-    } else {
-        Box::new(BufReader::new(file))
-    };
-    let mut ds = Dataset {
-        name: "train".into(),
-        pixels: vec![],
-        classes: vec![],
-        rows: vec![],
-    };
-    for (i, line) in reader.lines().enumerate().skip(1) {
-        let line = line.with_context(|| format!("{}: line {}", path.display(), i + 1))?;
-        let line = line.trim_end();
-        if line.is_empty() {
-            continue;
-        }
-        let values: Vec<u8> = line
-            .split(',')
-            .map(str::parse::<u8>)
-            .collect::<Result<_, _>>()
-            .with_context(|| format!("{}: line {} has a non-pixel value", path.display(), i + 1))?;
-        anyhow::ensure!(
-            values.len() == 785 && values[0] <= 24 && values[0] != 9,
-            "{}: line {} is not `label(0..24, not 9),784 pixels`",
-            path.display(),
-            i + 1
-        );
-        ds.classes.push(if values[0] > 9 {
-            values[0] - 1
-        } else {
-            values[0]
-        });
-        ds.pixels.extend_from_slice(&values[1..]);
-        ds.rows.push(i as u32);
+/// libtorch's OpenMP threads spin while they wait (libgomp's default
+/// `OMP_WAIT_POLICY`). On a machine whose cores are busy with other
+/// processes that makes epochs 5–20× slower (measured: dense 1.9 s passive
+/// against 9–18 s spinning, next to a busy notebook). libgomp reads the
+/// policy when it loads, before `main`, so when it is unset the command
+/// runs itself again with `OMP_WAIT_POLICY=PASSIVE` and exits with its status
+/// (set `OMP_WAIT_POLICY` or `GOMP_SPINCOUNT` yourself to choose: on an idle
+/// machine the default spinning is about 2× faster).
+fn passive_openmp() -> anyhow::Result<()> {
+    if std::env::var_os("OMP_WAIT_POLICY").is_some() || std::env::var_os("GOMP_SPINCOUNT").is_some()
+    {
+        return Ok(());
     }
-    Ok(ds)
+    let exe = std::env::current_exe().context("cannot find the running executable")?;
+    let status = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env("OMP_WAIT_POLICY", "PASSIVE")
+        .status()
+        .context("cannot rerun with OMP_WAIT_POLICY=PASSIVE; set it yourself")?;
+    std::process::exit(status.code().unwrap_or(1));
 }
