@@ -54,11 +54,15 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$req_hash" ]; then
     die "pip install into .venv failed: see the end of $log (network, disk space, or proxy)"
   echo "$req_hash" >"$stamp"
 fi
-torch_dir=$(.venv/bin/python -c 'import torch, os; print(os.path.dirname(torch.__file__))' 2>>"$log") ||
-  die "torch is not importable from .venv: remove .venv and run make setup again (see $log)"
-torch_version=$(.venv/bin/python -c 'import torch; print(torch.__version__.split("+")[0])')
+# torch's location, version and C++ ABI, read once per install (importing torch takes seconds).
+torch_info=.venv/.signlang-torch
+if [ ! -s "$torch_info" ] || [ "$torch_info" -ot "$stamp" ]; then
+  .venv/bin/python -c 'import torch, os; print(os.path.dirname(torch.__file__)); print(torch.__version__.split("+")[0]); print(1 if torch._C._GLIBCXX_USE_CXX11_ABI else 0)' >"$torch_info" 2>>"$log" ||
+    { rm -f "$torch_info"; die "torch is not importable from .venv: remove .venv and run make setup again (see $log)"; }
+fi
+{ read -r torch_dir; read -r torch_version; read -r cxx11; } <"$torch_info"
 [ "$torch_version" = "$TORCH_VERSION" ] || die "tch 0.26 needs torch $TORCH_VERSION but .venv has $torch_version: remove .venv and run make setup again"
-cxx11=$(.venv/bin/python -c 'import torch; print(1 if torch._C._GLIBCXX_USE_CXX11_ABI else 0)')
+[ -d "$torch_dir/lib" ] || { rm -f "$torch_info"; die "torch's lib/ is missing under $torch_dir: remove .venv and run make setup again"; }
 
 # --- cargo config: where libtorch is ---------------------------------------------
 mkdir -p .cargo
@@ -81,7 +85,8 @@ if [ "$(cat .cargo/config.toml 2>/dev/null)" != "$config" ]; then
 fi
 
 # --- evcxr_jupyter ---------------------------------------------------------------
-if ! .tools/bin/evcxr_jupyter --version 2>/dev/null | grep -q "$EVCXR_VERSION"; then
+# (evcxr_jupyter has no --version; cargo's install record says which version is there.)
+if [ ! -x .tools/bin/evcxr_jupyter ] || ! grep -q "\"evcxr_jupyter $EVCXR_VERSION " .tools/.crates.toml 2>/dev/null; then
   need_index "https://index.crates.io/config.json"
   say "building evcxr_jupyter $EVCXR_VERSION into .tools/ (first time ~7 min on 2 cores)"
   cargo install --locked --quiet --root .tools evcxr_jupyter --version "$EVCXR_VERSION" >>"$log" 2>&1 ||
