@@ -83,12 +83,13 @@ def main():
             try:
                 client.execute_cell(cell, index)
                 # evcxr answers "ok" for a cell that panicked or returned Err(..)
-                # through `?`: its stderr tells.
+                # through `?`; it prints those on stderr, which the study's cells
+                # never use otherwise: any stderr output fails the cell.
                 stderr = "".join(
                     o.get("text", "") for o in cell.get("outputs", [])
                     if o.get("output_type") == "stream" and o.get("name") == "stderr"
                 )
-                if "panicked at" in stderr or re.search(r"^Error: ", stderr, re.M):
+                if stderr.strip():
                     raise RuntimeError(stderr)
             except Exception as e:  # CellExecutionError, DeadKernelError, timeouts, errors above
                 print(f"\nrun_notebook: cell {n}/{len(code_cells)} failed: {first}", file=sys.stderr)

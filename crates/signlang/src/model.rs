@@ -181,7 +181,14 @@ pub struct Net {
 impl ModuleT for Net {
     fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
         let mut x = xs.shallow_clone();
-        if channels_last() && x.dim() == 4 && matches!(self.layers.first(), Some(Layer::Conv(_))) {
+        if channels_last()
+            && x.dim() == 4
+            && x.size()[1] > 1
+            && matches!(self.layers.first(), Some(Layer::Conv(_)))
+        {
+            // (One-channel input needs no conversion: a channels-last weight
+            // alone makes oneDNN run the convolution channels-last, and the
+            // input then stays free of traced sizes.)
             x = to_channels_last(&x);
         }
         for layer in &self.layers {
@@ -209,7 +216,18 @@ fn channels_last() -> bool {
 
 /// The same 4-d tensor with channels-last strides, set exactly (also for
 /// one channel, whose stride libtorch reads to pick the memory format).
+///
+/// Built from `permute` and `contiguous` only, so a traced (TorchScript)
+/// model keeps working for any batch size. With one channel the strides stay
+/// NCHW (libtorch sees both layouts there); [`exact_channels_last`] sets them.
 fn to_channels_last(x: &Tensor) -> Tensor {
+    x.permute([0, 2, 3, 1]).contiguous().permute([0, 3, 1, 2])
+}
+
+/// The same 4-d tensor with channels-last strides set exactly, also for one
+/// channel, whose stride libtorch reads to pick the memory format. Uses the
+/// tensor's sizes as constants: for weights only, never in `forward`.
+fn exact_channels_last(x: &Tensor) -> Tensor {
     let s = x.size();
     let (c, h, w) = (s[1], s[2], s[3]);
     x.permute([0, 2, 3, 1]).contiguous().as_strided(
@@ -512,7 +530,7 @@ impl ModelSpec {
                         // Same shape and values, NHWC storage: libtorch's
                         // oneDNN convolutions then run channels-last.
                         let mut w = conv.ws.shallow_clone();
-                        let cl = to_channels_last(&w);
+                        let cl = exact_channels_last(&w);
                         tch::no_grad(|| w.set_data(&cl));
                     }
                     Layer::Conv(conv)
@@ -832,6 +850,32 @@ pub fn save_weights(
 mod weight_file_tests {
     use super::*;
     use tch::{nn::ModuleT, Device, Kind};
+
+    /// The channels-last conversion gives exact channels-last strides, one
+    /// channel included.
+    #[test]
+    fn channels_last_strides_are_exact() {
+        let x = Tensor::zeros([5, 1, 28, 28], (Kind::Float, Device::Cpu));
+        assert_eq!(exact_channels_last(&x).stride(), vec![784, 1, 28, 1]);
+        let x = Tensor::zeros([5, 32, 14, 14], (Kind::Float, Device::Cpu));
+        assert_eq!(
+            to_channels_last(&x).stride(),
+            vec![14 * 14 * 32, 1, 14 * 32, 32]
+        );
+    }
+
+    /// The real CNN exports to TorchScript that works for other batch sizes
+    /// than the traced one.
+    #[test]
+    fn cnn_exports_to_torchscript() {
+        tch::manual_seed(2);
+        let spec = ModelSpec::cnn2();
+        let vs = nn::VarStore::new(Device::Cpu);
+        let net = spec.build(&vs.root());
+        let dir = tempfile::tempdir().unwrap();
+        let info = crate::export::export_model(dir.path(), &spec, &vs, &net).unwrap();
+        assert!(info.max_abs_diff < 1e-4, "{}", info.max_abs_diff);
+    }
 
     /// CNN weights are stored channels-last in memory; the safetensors file
     /// must still be written, and read back to the same outputs.

@@ -600,7 +600,10 @@ pub fn train(
         Progress::Silent => {}
         Progress::Lines => {
             if let ProgressEvent::Epoch(e) = ev {
-                println!("{}", epoch_line(e, config.epochs));
+                // Not println!: a closed stdout (the notebook's client went
+                // away) must not turn a training run into a failed one.
+                use std::io::Write;
+                let _ = writeln!(std::io::stdout(), "{}", epoch_line(e, config.epochs));
             }
         }
         Progress::Callback(f) => f(&ev),

@@ -635,12 +635,17 @@ impl Study {
         self.reload()?;
         let data = DataPair::of(train, validation);
         let cost = self.plan_cost_with(plan, &data);
-        println!(
-            "{}: {} runs; {}",
-            plan.name,
-            plan.runs(),
-            self.cost_line(&cost)
-        );
+        {
+            // A closed stdout must not stop the search (see train::train).
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stdout(),
+                "{}: {} runs; {}",
+                plan.name,
+                plan.runs(),
+                self.cost_line(&cost)
+            );
+        }
         if cost.new > self.remaining() {
             return Err(StudyError::PlanOverBudget {
                 plan: plan.name.clone(),
