@@ -294,9 +294,11 @@ impl Evaluation {
             .iter()
             .filter(|l| l.n > 0)
             .min_by(|a, b| {
+                // Ties (e.g. several letters at 100%) go to the least certain:
+                // the lowest lower confidence bound.
                 a.accuracy
                     .total_cmp(&b.accuracy)
-                    .then(a.correct.cmp(&b.correct))
+                    .then(a.ci.lo.total_cmp(&b.ci.lo))
             })
             .expect("an evaluation has at least one image")
     }
@@ -773,7 +775,12 @@ impl GoalCheck {
             .letters
             .iter()
             .filter(|l| !l.accuracy.is_nan())
-            .min_by(|a, b| a.accuracy.total_cmp(&b.accuracy));
+            // Same rule as `Evaluation::lowest_letter`: ties by lower bound.
+            .min_by(|a, b| {
+                a.accuracy
+                    .total_cmp(&b.accuracy)
+                    .then(a.ci.lo.total_cmp(&b.ci.lo))
+            });
         let n_fail = self.failing_letters().len();
         let n_uncertain = self.uncertain_letters().len();
         t.push([

@@ -309,7 +309,11 @@ pub fn misclassified_grid(images: &[&[u8]], truth: &[u8], predicted: &[u8], max:
     let rows = picked.len().div_ceil(cols).max(1);
     let (cell_w, cell_h) = (img + gap, img + caption + gap);
     let (left, top) = (10, 34);
-    let (w, h) = (left * 2 + cols * cell_w, top + rows * cell_h + 10);
+    // At least wide enough for the title line (and the "none" note).
+    let (w, h) = (
+        (left * 2 + cols * cell_w).max(420),
+        top + rows * cell_h + 10,
+    );
     let mut svg = format!(
         "<svg width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" xmlns=\"http://www.w3.org/2000/svg\" \
          font-family=\"sans-serif\">\n<rect width=\"{w}\" height=\"{h}\" fill=\"#FFFFFF\"/>\n\
