@@ -136,32 +136,11 @@ fn panel<DB: DrawingBackend>(
     Ok(())
 }
 
-fn render(
-    width: u32,
-    height: u32,
-    draw: impl FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) -> Result<(), String>,
-) -> Svg {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        let _ = root.fill(&WHITE);
-        if let Err(e) = draw(&root) {
-            let _ = root.draw(&Text::new(
-                format!("cannot draw: {e}"),
-                (10, 20),
-                ("sans-serif", 14),
-            ));
-        }
-        let _ = root.present();
-    }
-    Svg { svg }
-}
-
 /// Learning curves of one run: loss (left) and accuracy (right), training
 /// against validation, per epoch. Epochs without validation are left out
 /// of the validation lines.
 pub fn learning_curves(history: &History, title: &str) -> Svg {
-    render(900, 340, |root| {
+    super::render((900, 340), |root| {
         let root = root
             .titled(title, ("sans-serif", 18))
             .map_err(|e| e.to_string())?;
@@ -197,7 +176,7 @@ pub fn learning_curves(history: &History, title: &str) -> Svg {
 
 /// Overlays one metric of several runs (name, history), one colour each.
 pub fn compare_runs(runs: &[(&str, &History)], metric: CurveMetric) -> Svg {
-    render(640, 380, |root| {
+    super::render((640, 380), |root| {
         let series: Vec<Series> = runs
             .iter()
             .enumerate()

@@ -16,27 +16,6 @@ pub const SERIES_COLOURS: [RGBColor; 6] = [
     RGBColor(213, 94, 0),
 ];
 
-/// Renders a plotters drawing into an SVG string of the given size.
-pub(crate) fn render_svg(
-    size: (u32, u32),
-    draw: impl FnOnce(DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Result<(), String>,
-) -> Svg {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        let _ = root.fill(&WHITE);
-        if let Err(e) = draw(root.clone()) {
-            let _ = root.draw(&Text::new(
-                format!("figure failed: {e}"),
-                (10, 20),
-                ("sans-serif", 14),
-            ));
-        }
-        let _ = root.present();
-    }
-    Svg { svg }
-}
-
 /// Class distribution: the share of each letter in each set, as grouped bars.
 /// Shares (not counts) make sets of different sizes comparable. Each set is
 /// given by its name and its class counts (`Dataset::class_counts`,
@@ -50,8 +29,8 @@ pub fn class_distribution(sets: &[(&str, [usize; NUM_CLASSES])]) -> Svg {
         })
         .collect();
     let ymax = shares.iter().flatten().cloned().fold(0.0, f64::max) * 1.15 + 0.5;
-    render_svg((900, 360), |root| {
-        let mut chart = ChartBuilder::on(&root)
+    super::render((900, 360), |root| {
+        let mut chart = ChartBuilder::on(root)
             .caption("Class distribution (% of each set)", ("sans-serif", 18))
             .margin(10)
             .x_label_area_size(30)

@@ -54,14 +54,10 @@ const GREY: RGBColor = RGBColor(120, 120, 120);
 const DARK: RGBColor = RGBColor(30, 30, 30);
 
 fn render(size: (u32, u32), draw: impl FnOnce(&Area)) -> Svg {
-    let mut svg = String::new();
-    {
-        let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        let _ = area.fill(&WHITE);
-        draw(&area);
-        let _ = area.present();
-    }
-    Svg { svg }
+    super::render(size, |area| {
+        draw(area);
+        Ok(())
+    })
 }
 
 /// The 24×24 confusion matrix as a heatmap: rows are true letters, columns

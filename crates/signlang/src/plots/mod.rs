@@ -1,6 +1,31 @@
 //! Figures as SVG (plotters), shown inline in the notebook and saved by the CLI.
 //! Every figure is returned as a [`crate::display::Svg`].
 
+use crate::display::Svg;
+use plotters::prelude::*;
+
+/// Renders a plotters drawing on a white SVG canvas of `size` pixels. A
+/// drawing error becomes a line of text in the figure, never a panic.
+pub(crate) fn render(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Result<(), String>,
+) -> Svg {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        if let Err(e) = draw(&root) {
+            let _ = root.draw(&Text::new(
+                format!("cannot draw: {e}"),
+                (10, 20),
+                ("sans-serif", 14),
+            ));
+        }
+        let _ = root.present();
+    }
+    Svg { svg }
+}
+
 mod curves;
 mod data;
 mod evaluation;
