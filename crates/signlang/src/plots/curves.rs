@@ -55,17 +55,6 @@ fn points(h: &History, f: impl Fn(&crate::train::EpochStats) -> f64) -> Vec<(f64
         .collect()
 }
 
-const PALETTE: [RGBColor; 8] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-];
-
 fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     title: &str,
@@ -148,12 +137,12 @@ pub fn learning_curves(history: &History, title: &str) -> Svg {
         let loss = [
             (
                 "training".to_string(),
-                PALETTE[0],
+                super::SERIES_COLOURS[0],
                 points(history, |e| e.train_loss),
             ),
             (
                 "validation".to_string(),
-                PALETTE[1],
+                super::SERIES_COLOURS[1],
                 points(history, |e| e.val_loss),
             ),
         ];
@@ -161,12 +150,12 @@ pub fn learning_curves(history: &History, title: &str) -> Svg {
         let acc = [
             (
                 "training".to_string(),
-                PALETTE[0],
+                super::SERIES_COLOURS[0],
                 points(history, |e| e.train_accuracy),
             ),
             (
                 "validation".to_string(),
-                PALETTE[1],
+                super::SERIES_COLOURS[1],
                 points(history, |e| e.val_accuracy),
             ),
         ];
@@ -183,7 +172,7 @@ pub fn compare_runs(runs: &[(&str, &History)], metric: CurveMetric) -> Svg {
             .map(|(i, (name, h))| {
                 (
                     name.to_string(),
-                    PALETTE[i % PALETTE.len()],
+                    super::SERIES_COLOURS[i % super::SERIES_COLOURS.len()],
                     points(h, |e| metric.get(e)),
                 )
             })

@@ -6,16 +6,6 @@ use crate::letters::{letter, LETTERS, NUM_CLASSES};
 use base64::Engine;
 use plotters::prelude::*;
 
-/// Colours of up to six series, colour-blind friendly (Okabe–Ito).
-pub const SERIES_COLOURS: [RGBColor; 6] = [
-    RGBColor(0, 114, 178),
-    RGBColor(230, 159, 0),
-    RGBColor(0, 158, 115),
-    RGBColor(204, 121, 167),
-    RGBColor(86, 180, 233),
-    RGBColor(213, 94, 0),
-];
-
 /// Class distribution: the share of each letter in each set, as grouped bars.
 /// Shares (not counts) make sets of different sizes comparable. Each set is
 /// given by its name and its class counts (`Dataset::class_counts`,
@@ -57,7 +47,7 @@ pub fn class_distribution(sets: &[(&str, [usize; NUM_CLASSES])]) -> Svg {
         let k = sets.len().max(1) as f64;
         let width = 0.8 / k;
         for (s, ((name, counts), sh)) in sets.iter().zip(&shares).enumerate() {
-            let colour = SERIES_COLOURS[s % SERIES_COLOURS.len()];
+            let colour = super::SERIES_COLOURS[s % super::SERIES_COLOURS.len()];
             chart
                 .draw_series(sh.iter().enumerate().map(|(c, &v)| {
                     let x0 = c as f64 + 0.1 + s as f64 * width;

@@ -4,6 +4,18 @@
 use crate::display::Svg;
 use plotters::prelude::*;
 
+/// Colours of the series in every figure, in order (wrapping after eight).
+pub const SERIES_COLOURS: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+];
+
 /// Renders a plotters drawing on a white SVG canvas of `size` pixels. A
 /// drawing error becomes a line of text in the figure, never a panic.
 pub(crate) fn render(
