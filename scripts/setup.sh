@@ -50,7 +50,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$req_hash" ]; then
     "$PYTHON" -m venv .venv >>"$log" 2>&1 || die "could not create .venv (see $log)"
   fi
   say "installing Python packages into .venv (torch $TORCH_VERSION is ~4.7 GB; first time ~2 min)"
-  .venv/bin/python -m pip install --disable-pip-version-check -q -r scripts/requirements.txt >>"$log" 2>&1 ||
+  .venv/bin/python -m pip install --disable-pip-version-check --no-cache-dir -q -r scripts/requirements.txt >>"$log" 2>&1 ||
     die "pip install into .venv failed: see the end of $log (network, disk space, or proxy)"
   echo "$req_hash" >"$stamp"
 fi
