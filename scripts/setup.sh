@@ -108,7 +108,6 @@ spec=$(cat <<JSON
     "PATH": "$root/.venv/bin:\${PATH}",
     "LD_LIBRARY_PATH": "$torch_dir/lib",
     "EVCXR_TMPDIR": "$root/.evcxr",
-    "OMP_WAIT_POLICY": "PASSIVE",
     "SIGNLANG_ROOT": "$root"
   }
 }

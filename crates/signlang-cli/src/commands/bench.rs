@@ -2,7 +2,9 @@
 //! training set and print one JSON line per epoch on stdout (an indicatif
 //! bar on stderr shows the batches).
 //!
-//! It runs with `OMP_WAIT_POLICY=PASSIVE` (see [`passive_openmp`]).
+//! On a busy machine it runs with `OMP_WAIT_POLICY=PASSIVE` (see
+//! [`openmp_wait_policy`]); on an idle one with libgomp's defaults, as the
+//! peers under `bench/` run.
 //!
 //! Only training is timed: no validation set is passed to the trainer, so
 //! `loss` and `accuracy` are the epoch's running training figures, as the
@@ -49,7 +51,7 @@ pub struct BenchArgs {
 
 /// Runs `signlang bench`.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
-    passive_openmp()?;
+    openmp_wait_policy()?;
     // Threads first, then FTZ/DAZ, before libtorch starts its pool.
     if let Some(t) = args.threads {
         anyhow::ensure!(t > 0, "--threads must be positive, got {t}");
@@ -137,19 +139,33 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// libtorch's OpenMP threads spin while they wait (libgomp's default
-/// `OMP_WAIT_POLICY`). On a machine whose cores are busy with other
-/// processes that makes epochs 5–20× slower (measured: dense 1.9 s passive
-/// against 9–18 s spinning, next to a busy notebook). libgomp reads the
-/// policy when it loads, before `main`, so when it is unset the command
-/// runs itself again with `OMP_WAIT_POLICY=PASSIVE` and exits with its status
-/// (set `OMP_WAIT_POLICY` or `GOMP_SPINCOUNT` yourself to choose: on an idle
-/// machine the default spinning is about 2× faster).
-fn passive_openmp() -> anyhow::Result<()> {
+/// libtorch's OpenMP threads spin a while before they sleep (libgomp's
+/// default). On an idle machine that is the fastest setting, and passive
+/// waiting costs 1.5–2.8× (measured: dense 0.9 s against 2.6 s per epoch,
+/// baseline_cnn 2.5 s against 4.3 s). When other processes hold a core,
+/// spinning threads wait for a descheduled partner at every barrier, and
+/// passive waiting wins (with one core busy: dense 2.0 s against 3.1–3.7 s,
+/// baseline_cnn 7.0 s against 8.3–10.3 s).
+///
+/// libgomp reads the policy when it loads, before `main`. So when neither
+/// `OMP_WAIT_POLICY` nor `GOMP_SPINCOUNT` is set and other processes use half
+/// a core or more (sampled from `/proc/stat` over 0.3 s), the command runs
+/// itself again with `OMP_WAIT_POLICY=PASSIVE` and says so on stderr.
+fn openmp_wait_policy() -> anyhow::Result<()> {
     if std::env::var_os("OMP_WAIT_POLICY").is_some() || std::env::var_os("GOMP_SPINCOUNT").is_some()
     {
         return Ok(());
     }
+    let Some(busy) = busy_cores(std::time::Duration::from_millis(300)) else {
+        return Ok(());
+    };
+    if busy < 0.5 {
+        return Ok(());
+    }
+    eprintln!(
+        "signlang bench: other processes use {busy:.1} cores, so OpenMP threads wait \
+         passively (OMP_WAIT_POLICY=PASSIVE); set OMP_WAIT_POLICY or GOMP_SPINCOUNT to choose"
+    );
     let exe = std::env::current_exe().context("cannot find the running executable")?;
     let status = std::process::Command::new(exe)
         .args(std::env::args_os().skip(1))
@@ -157,4 +173,33 @@ fn passive_openmp() -> anyhow::Result<()> {
         .status()
         .context("cannot rerun with OMP_WAIT_POLICY=PASSIVE; set it yourself")?;
     std::process::exit(status.code().unwrap_or(1));
+}
+
+/// Cores kept busy by the whole machine over `window` (from the `cpu` line
+/// of `/proc/stat`); this process sleeps meanwhile. `None` where
+/// `/proc/stat` cannot be read (not Linux).
+fn busy_cores(window: std::time::Duration) -> Option<f64> {
+    fn sample() -> Option<(u64, u64)> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let fields: Vec<u64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal ...
+        let idle = fields.get(3)? + fields.get(4).copied().unwrap_or(0);
+        Some((fields.iter().take(8).sum(), idle))
+    }
+    let (total0, idle0) = sample()?;
+    std::thread::sleep(window);
+    let (total1, idle1) = sample()?;
+    let total = total1.saturating_sub(total0);
+    if total == 0 {
+        return None;
+    }
+    let busy = total - idle1.saturating_sub(idle0).min(total);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    Some(busy as f64 / total as f64 * cores)
 }

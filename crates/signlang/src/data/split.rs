@@ -99,6 +99,7 @@ pub fn close_pairs(d: &Dataset, threshold: f64) -> Vec<(u32, u32, u64)> {
     let _guard = tch::no_grad_guard();
     let x = pixel_matrix(d);
     let norms = (&x * &x).sum_dim_intlist(1, false, Kind::Float);
+    let x_t = (&x * -2.0).tr();
     let n = d.len() as i64;
     // Screen with a 1% margin, confirm exactly.
     let screen = limit_sq(threshold) * 1.02 + 1.0;
@@ -107,10 +108,10 @@ pub fn close_pairs(d: &Dataset, threshold: f64) -> Vec<(u32, u32, u64)> {
     let mut start = 0;
     while start < n {
         let len = CHUNK.min(n - start);
-        let a = x.narrow(0, start, len);
-        let d2 =
-            norms.narrow(0, start, len).unsqueeze(1) + norms.unsqueeze(0) - a.matmul(&x.tr()) * 2.0;
-        let hits = d2.lt(screen).nonzero();
+        // |b|² - 2a·b < screen - |a|²: one fused matmul-add, one comparison.
+        let partial = norms.unsqueeze(0).addmm(&x.narrow(0, start, len), &x_t);
+        let bound = (-norms.narrow(0, start, len) + screen).unsqueeze(1);
+        let hits = partial.lt_tensor(&bound).nonzero();
         let hits: Vec<i64> = Vec::try_from(hits.flatten(0, -1)).unwrap_or_default();
         for ij in hits.chunks_exact(2) {
             let (i, j) = ((start + ij[0]) as usize, ij[1] as usize);
@@ -236,13 +237,15 @@ pub fn nearest(a: &Dataset, b: &Dataset, same: bool) -> Vec<(f32, usize)> {
     let xb = pixel_matrix(b) / 255.0;
     let na = (&xa * &xa).sum_dim_intlist(1, false, Kind::Float);
     let nb = (&xb * &xb).sum_dim_intlist(1, false, Kind::Float);
+    let xb_t = (&xb * -2.0).tr();
     let n = a.len() as i64;
     let mut out = Vec::with_capacity(a.len());
     let mut start = 0;
     while start < n {
         let len = CHUNK.min(n - start);
-        let mut d2 = na.narrow(0, start, len).unsqueeze(1) + nb.unsqueeze(0)
-            - xa.narrow(0, start, len).matmul(&xb.tr()) * 2.0;
+        // |a|² + |b|² - 2a·b, with |a|² added after the minimum (it is
+        // constant along a row): one fused matmul-add over the chunk.
+        let mut d2 = nb.unsqueeze(0).addmm(&xa.narrow(0, start, len), &xb_t);
         if same {
             let idx = Tensor::arange_start(start, start + len, (Kind::Int64, tch::Device::Cpu));
             let _ = d2.index_put_(
@@ -255,7 +258,8 @@ pub fn nearest(a: &Dataset, b: &Dataset, same: bool) -> Vec<(f32, usize)> {
             );
         }
         let (min, arg) = d2.min_dim(1, false);
-        let min = Vec::<f32>::try_from(min.clamp_min(0.0).sqrt()).unwrap_or_default();
+        let min = (min + na.narrow(0, start, len)).clamp_min(0.0).sqrt();
+        let min = Vec::<f32>::try_from(min).unwrap_or_default();
         let arg = Vec::<i64>::try_from(arg).unwrap_or_default();
         out.extend(min.into_iter().zip(arg.into_iter().map(|i| i as usize)));
         start += len;
@@ -273,10 +277,14 @@ fn median(mut v: Vec<f32>) -> f32 {
 
 /// Why the test CSV must be split by group: how close each test image is to
 /// its nearest other test image and to its nearest training image, and how
-/// often its nearest test neighbour shows the same letter.
+/// often its nearest test neighbour shows the same letter. The distance to
+/// the training set is measured on every 4th test image.
 pub fn neighbour_table(test: &Dataset, train: &Dataset) -> Table {
     let within = nearest(test, test, true);
-    let across = nearest_distances(test, train, false);
+    // Every 4th test image is enough for a median, at a quarter of the cost
+    // (the full comparison with 27,455 training images takes seconds).
+    let sample: Vec<usize> = (0..test.len()).step_by(4).collect();
+    let across = nearest_distances(&test.subset("test sample", &sample), train, false);
     let same_letter = within
         .iter()
         .enumerate()
@@ -290,7 +298,7 @@ pub fn neighbour_table(test: &Dataset, train: &Dataset) -> Table {
         format!("{:.2}", median(within.iter().map(|p| p.0).collect())),
     ]);
     t.push([
-        "median distance to the nearest training image".to_string(),
+        "median distance to the nearest training image (every 4th test image)".to_string(),
         format!("{:.2}", median(across)),
     ]);
     t.push([
