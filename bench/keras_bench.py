@@ -5,23 +5,16 @@ accuracy, params (Keras's total, batch-norm statistics included).
 
 Usage: python keras_bench.py --model cnn2 --epochs 3 [--data PATH] [--threads 2]
 """
-import argparse
 import json
 import os
 import time
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--model", required=True, choices=["baseline_cnn", "dense", "cnn2"])
-parser.add_argument("--epochs", type=int, default=3)
-parser.add_argument("--data", default="data/sign_mnist_train.csv.gz")
-parser.add_argument("--threads", type=int, default=2)
-parser.add_argument("--seed", type=int, default=0)
-args = parser.parse_args()
+from peer_common import load, parse_args
+
+args = parse_args(__doc__)
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
@@ -30,10 +23,7 @@ tf.config.threading.set_intra_op_parallelism_threads(args.threads)
 tf.config.threading.set_inter_op_parallelism_threads(args.threads)
 keras.utils.set_random_seed(args.seed)
 
-df = pd.read_csv(args.data)
-y = df["label"].values
-y = np.where(y > 9, y - 1, y).astype("int64")  # 24 letters: no J (9), no Z (25)
-x = df.drop(columns=["label"]).values.reshape(-1, 28, 28, 1).astype("float32") / 255.0
+x, y = load(args.data, (28, 28, 1))
 
 if args.model == "baseline_cnn":
     model = keras.Sequential([

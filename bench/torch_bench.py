@@ -7,31 +7,21 @@ batch-norm running statistics counted too).
 
 Usage: python torch_bench.py --model cnn2 --epochs 3 [--data PATH] [--threads 2]
 """
-import argparse
 import json
 import time
 
-import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--model", required=True, choices=["baseline_cnn", "dense", "cnn2"])
-parser.add_argument("--epochs", type=int, default=3)
-parser.add_argument("--data", default="data/sign_mnist_train.csv.gz")
-parser.add_argument("--threads", type=int, default=2)
-parser.add_argument("--seed", type=int, default=0)
-args = parser.parse_args()
+from peer_common import load, parse_args
+
+args = parse_args(__doc__)
 
 torch.set_num_threads(args.threads)
 torch.manual_seed(args.seed)
 
-df = pd.read_csv(args.data)
-y = df["label"].values
-y = np.where(y > 9, y - 1, y).astype("int64")  # 24 letters: no J (9), no Z (25)
-x = df.drop(columns=["label"]).values.reshape(-1, 1, 28, 28).astype("float32") / 255.0
+x, y = load(args.data, (1, 28, 28))
 loader = DataLoader(TensorDataset(torch.from_numpy(x), torch.from_numpy(y)), batch_size=32, shuffle=True)
 
 if args.model == "baseline_cnn":

@@ -263,44 +263,52 @@ impl RandomSearch {
 
     /// A parameter sampled uniformly in `[lo, hi)`.
     pub fn uniform(
-        mut self,
+        self,
         name: &str,
         lo: f64,
         hi: f64,
         apply: impl Fn(&mut Candidate, f64) + 'static,
     ) -> Self {
-        let name = name.to_string();
-        self.params.push(Box::new(move |rng, c| {
-            let v = if hi > lo {
-                rng.random_range(lo..hi)
-            } else {
-                lo
-            };
-            apply(c, v);
-            format!("{name}={v:.4}")
-        }));
-        self
+        self.continuous(name, lo, hi, false, apply)
     }
 
     /// A positive parameter sampled log-uniformly in `[lo, hi)` (learning
     /// rates, weight decay).
     pub fn log_uniform(
-        mut self,
+        self,
         name: &str,
         lo: f64,
         hi: f64,
         apply: impl Fn(&mut Candidate, f64) + 'static,
     ) -> Self {
+        self.continuous(name, lo, hi, true, apply)
+    }
+
+    /// A real parameter in `[lo, hi)`, uniform on a linear or (`log`) a log
+    /// scale; `lo` when the range is empty.
+    fn continuous(
+        mut self,
+        name: &str,
+        lo: f64,
+        hi: f64,
+        log: bool,
+        apply: impl Fn(&mut Candidate, f64) + 'static,
+    ) -> Self {
         let name = name.to_string();
         self.params.push(Box::new(move |rng, c| {
-            let (a, b) = (lo.ln(), hi.ln());
-            let v = if b > a {
-                rng.random_range(a..b).exp()
-            } else {
+            let v = if hi <= lo {
                 lo
+            } else if log {
+                rng.random_range(lo.ln()..hi.ln()).exp()
+            } else {
+                rng.random_range(lo..hi)
             };
             apply(c, v);
-            format!("{name}={v:.3e}")
+            if log {
+                format!("{name}={v:.3e}")
+            } else {
+                format!("{name}={v:.4}")
+            }
         }));
         self
     }
