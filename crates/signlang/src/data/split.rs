@@ -234,9 +234,14 @@ pub fn nearest(a: &Dataset, b: &Dataset, same: bool) -> Vec<(f32, usize)> {
         return vec![(f32::INFINITY, 0); a.len()];
     }
     let xa = pixel_matrix(a) / 255.0;
-    let xb = pixel_matrix(b) / 255.0;
     let na = (&xa * &xa).sum_dim_intlist(1, false, Kind::Float);
-    let nb = (&xb * &xb).sum_dim_intlist(1, false, Kind::Float);
+    let (xb, nb) = if same {
+        (xa.shallow_clone(), na.shallow_clone())
+    } else {
+        let xb = pixel_matrix(b) / 255.0;
+        let nb = (&xb * &xb).sum_dim_intlist(1, false, Kind::Float);
+        (xb, nb)
+    };
     let xb_t = (&xb * -2.0).tr();
     let n = a.len() as i64;
     let mut out = Vec::with_capacity(a.len());

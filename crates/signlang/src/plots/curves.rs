@@ -5,7 +5,7 @@
 use plotters::prelude::*;
 
 use crate::display::Svg;
-use crate::train::History;
+use crate::train::{EpochStats, History};
 
 /// Which per-epoch figure to overlay in [`compare_runs`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,7 +47,7 @@ impl CurveMetric {
 /// A series: name, colour, points (epoch, value), finite values only.
 type Series = (String, RGBColor, Vec<(f64, f64)>);
 
-fn points(h: &History, f: impl Fn(&crate::train::EpochStats) -> f64) -> Vec<(f64, f64)> {
+fn points(h: &History, f: impl Fn(&EpochStats) -> f64) -> Vec<(f64, f64)> {
     h.epochs
         .iter()
         .map(|e| (e.epoch as f64, f(e)))
@@ -134,31 +134,24 @@ pub fn learning_curves(history: &History, title: &str) -> Svg {
             .titled(title, ("sans-serif", 18))
             .map_err(|e| e.to_string())?;
         let (left, right) = root.split_horizontally(450);
-        let loss = [
-            (
-                "training".to_string(),
-                super::SERIES_COLOURS[0],
-                points(history, |e| e.train_loss),
-            ),
-            (
-                "validation".to_string(),
-                super::SERIES_COLOURS[1],
-                points(history, |e| e.val_loss),
-            ),
-        ];
+        // One metric, training against validation.
+        let pair = |train: fn(&EpochStats) -> f64, val: fn(&EpochStats) -> f64| {
+            [
+                (
+                    "training".to_string(),
+                    super::SERIES_COLOURS[0],
+                    points(history, train),
+                ),
+                (
+                    "validation".to_string(),
+                    super::SERIES_COLOURS[1],
+                    points(history, val),
+                ),
+            ]
+        };
+        let loss = pair(|e| e.train_loss, |e| e.val_loss);
         panel(&left, "loss", "cross-entropy", false, &loss)?;
-        let acc = [
-            (
-                "training".to_string(),
-                super::SERIES_COLOURS[0],
-                points(history, |e| e.train_accuracy),
-            ),
-            (
-                "validation".to_string(),
-                super::SERIES_COLOURS[1],
-                points(history, |e| e.val_accuracy),
-            ),
-        ];
+        let acc = pair(|e| e.train_accuracy, |e| e.val_accuracy);
         panel(&right, "accuracy", "accuracy", true, &acc)
     })
 }

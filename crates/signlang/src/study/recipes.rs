@@ -17,7 +17,7 @@
 
 use super::views::by_validation;
 use super::{
-    Candidate, EntryStatus, Plan, RandomSearch, RunEntry, Rung, Scale, SearchOutcome, StudyError,
+    Candidate, EntryStatus, Plan, RandomSearch, RunEntry, Scale, SearchOutcome, StudyError,
     SuccessiveHalving,
 };
 use crate::model::{Activation, CnnSpec, ConvBlock, DenseSpec, ModelSpec, Padding};
@@ -233,14 +233,7 @@ pub fn finals(cnn: &SearchOutcome, dense: &SearchOutcome, scale: &Scale) -> Plan
             }
         })
         .collect();
-    Plan {
-        name: "final runs".to_string(),
-        rungs: vec![Rung {
-            epochs: None,
-            runs: candidates.len(),
-        }],
-        candidates,
-    }
+    Plan::single("final runs", candidates)
 }
 
 /// The finished runs of a search's last rung, best first on validation

@@ -83,6 +83,19 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// A one-rung plan that trains each candidate once, with its own epochs
+    /// (what grid and random search make).
+    pub fn single(name: &str, candidates: Vec<Candidate>) -> Self {
+        Plan {
+            name: name.to_string(),
+            rungs: vec![Rung {
+                epochs: None,
+                runs: candidates.len(),
+            }],
+            candidates,
+        }
+    }
+
     /// Runs the plan takes in all (before discounting recorded runs).
     pub fn runs(&self) -> usize {
         self.rungs.iter().map(|r| r.runs).sum()
@@ -221,14 +234,7 @@ impl Grid {
             }
             candidates = next;
         }
-        Plan {
-            name: name.to_string(),
-            rungs: vec![Rung {
-                epochs: None,
-                runs: candidates.len(),
-            }],
-            candidates,
-        }
+        Plan::single(name, candidates)
     }
 }
 
@@ -343,14 +349,7 @@ impl RandomSearch {
                 c
             })
             .collect();
-        Plan {
-            name: name.to_string(),
-            rungs: vec![Rung {
-                epochs: None,
-                runs: candidates.len(),
-            }],
-            candidates,
-        }
+        Plan::single(name, candidates)
     }
 }
 
