@@ -65,15 +65,31 @@ fn grouped_split_has_no_leakage_and_is_reproducible() {
     let config = SplitConfig::default();
     let a = split_by_group(&test, &config);
     // ~430 source photos of ~20 variants each.
-    assert!((380..=480).contains(&a.groups.count), "{}", a.groups.count);
+    assert!((380..=500).contains(&a.groups.count), "{}", a.groups.count);
+    // No group mixes letters.
+    let mut letter_of = vec![None; a.groups.count];
+    for (i, &g) in a.groups.group_of.iter().enumerate() {
+        let l = test.classes[i];
+        assert!(
+            letter_of[g as usize].is_none_or(|x| x == l),
+            "group {g} mixes letters"
+        );
+        letter_of[g as usize] = Some(l);
+    }
     assert_eq!(a.validation.len() + a.test.len(), test.len());
     assert!(a.validation.len().abs_diff(a.test.len()) < 700);
-    assert!(a.leakage < 0.01, "grouped leakage {}", a.leakage);
+    // The halves are apart: test images are closer to their own photo's
+    // images than to any validation image; a random split mixes them.
+    let sep = &a.separation;
+    assert!(sep.closer_to_validation < 0.02, "{sep:?}");
+    assert!(sep.random_closer_to_validation > 0.3, "{sep:?}");
     assert!(
-        a.random_leakage > 0.9,
-        "random leakage {}",
-        a.random_leakage
+        sep.to_validation_median > 2.0 * sep.within_group_median,
+        "{sep:?}"
     );
+    assert_eq!(a.test.groups().len(), a.test.len());
+    assert_eq!(a.validation_groups.len(), a.validation.len());
+    assert_eq!(a.test.group_count(), a.group_counts.1);
     // Whole groups on one side only.
     let val_rows: std::collections::HashSet<u32> = a.validation.rows.iter().copied().collect();
     let mut side = vec![None; a.groups.count];

@@ -1,8 +1,8 @@
 //! The evaluation statistics against hand computations.
 
 use signlang::evaluate::{
-    client_report, clopper_pearson_interval, mcnemar, mcnemar_p, wilson_interval, Comparison,
-    DataContext, EvaluateError, Evaluation, Goals, Recommendation,
+    clopper_pearson_interval, clustered_mcnemar, mcnemar, mcnemar_p, wilson_interval, ClientReport,
+    Comparison, EvaluateError, Evaluation, Goals, Verdict,
 };
 use signlang::letters::class_of_letter;
 
@@ -94,14 +94,21 @@ fn known_confusion_matrix_gives_hand_computed_statistics() {
         [
             "N",
             "10",
-            "6",
+            "–",
             "60.0%",
             "[31.3%, 83.2%]",
+            "–",
             "0.667",
             "0.600",
             "0.632"
         ]
     );
+    // With photos of 2 images: N's 10 images are 5 photos.
+    let groups: Vec<u32> = (0..30).map(|i| i / 2).collect();
+    let g = e.clone().with_groups(&groups).unwrap();
+    let row = &g.per_letter_table().rows[c('N') as usize];
+    assert_eq!(row[2], "5");
+    assert!(row[5].starts_with('['), "{row:?}");
     assert!(e
         .summary()
         .to_text()
@@ -255,49 +262,55 @@ fn goal_check_reads_point_estimates_and_lower_bounds() {
     let e = synthetic(c('G'), 88, 98);
     let g = e.goal_check(&goals);
     close(g.accuracy, 2342.0 / 2400.0, 1e-12);
-    assert!(g.overall_met);
-    assert!(g.overall_strictly_met, "lower bound {}", g.ci.lo);
-    assert!(!g.letters_met());
-    assert_eq!(g.failing_letters().len(), 1);
-    assert_eq!(g.failing_letters()[0].letter, 'G');
-    // 98/100 has Wilson lower bound 0.930 > 0.9: strictly met for the others.
-    assert!(g.uncertain_letters().is_empty());
+    assert!(!g.by_photo);
+    assert_eq!(g.overall, Verdict::Met, "lower bound {}", g.ci.lo);
+    assert_eq!(g.letters_verdict(), Verdict::NotMet);
+    let failing = g.letters_with(Verdict::NotMet);
+    assert_eq!(failing.len(), 1);
+    assert_eq!(failing[0].letter, 'G');
+    // 98/100 has Wilson lower bound 0.930 > 0.9: met for the others.
+    assert_eq!(g.letters_with(Verdict::Met).len(), 23);
     let text = g.to_table().to_text();
-    assert!(text.contains("not met (1 letter at or below)"), "{text}");
+    assert!(
+        text.contains("23 met, 0 on the point estimate only, 1 not met"),
+        "{text}"
+    );
 
-    let r = Recommendation::new(&e, &goals, &DataContext::default());
-    let s = r.to_string();
-    assert!(s.contains("not met for G (88.0%)"), "{s}");
-    assert!(s.contains("should not be promised"), "{s}");
+    let r = ClientReport::new(&e, "m", goals);
+    let s = r.recommendation().join("\n");
+    assert!(s.contains("is not met: 23 letters meet it"), "{s}");
+    assert!(s.contains("(G (88.0%))"), "{s}");
     // Lifting G to 90% gains 2 images: (2342 + 2)/2400 = 97.67%.
     assert!(s.contains("97.67%"), "{s}");
-    assert!(s.contains("about 120 independent observations"), "{s}");
     // 58 errors; top five: G→H 12 and four of 2 = 20, 34%.
     assert!(
         s.contains("The 58 errors are spread over many letter pairs"),
         "{s}"
     );
     assert!(s.contains("make up 34% of them"), "{s}");
-    assert!(s.contains("Small, targeted steps"), "{s}");
-    assert!(r.to_display().html.starts_with("<p>"));
+    assert!(r.to_display().html.contains("<p>"));
 
     // 93/100 for K: point estimate above 90%, lower bound (0.862) below.
     let e = synthetic(c('K'), 93, 99);
     let g = e.goal_check(&goals);
-    assert!(g.all_met());
-    assert!(!g.letters_strictly_met());
-    assert_eq!(g.uncertain_letters()[0].letter, 'K');
-    let s = Recommendation::new(&e, &goals, &DataContext::default()).to_string();
+    assert_eq!(g.letters_verdict(), Verdict::PointOnly);
+    assert_eq!(g.letters_with(Verdict::PointOnly)[0].letter, 'K');
+    let s = ClientReport::new(&e, "m", goals)
+        .recommendation()
+        .join("\n");
     assert!(
-        s.contains("for K (93.0%) the interval reaches below it"),
+        s.contains("is met on the point estimate only: 23 letters meet it with their whole interval, 1 on the point estimate only"),
         "{s}"
     );
 }
 
 #[test]
-fn client_report_answers_the_four_questions() {
+fn client_report_answers_the_questions_with_photos_as_the_unit() {
     let e = synthetic(c('G'), 88, 98);
-    // The second model is the best one with 10 more A images wrong.
+    // 5 images per photo: 480 photos, 20 per letter.
+    let groups: Vec<u32> = (0..e.n as u32).map(|i| i / 5).collect();
+    let e = e.with_groups(&groups).unwrap();
+    // The second model is the best one with 10 more A images wrong (two photos).
     let mut second = e.predicted.clone();
     let a_right: Vec<usize> = (0..e.n)
         .filter(|&i| e.truth[i] == c('A') && e.predicted[i] == c('A'))
@@ -306,34 +319,36 @@ fn client_report_answers_the_four_questions() {
     for i in a_right {
         second[i] = c('B');
     }
-    let test = mcnemar(&e.truth, &e.predicted, &second).unwrap();
-    assert_eq!((test.only_a_right, test.only_b_right), (10, 0));
-    let report = client_report(
-        &e,
-        &Goals::default(),
-        &DataContext::default(),
-        Some(Comparison {
-            test: &test,
-            best: "cnn-3",
-            second: "cnn-2",
-        }),
+    let e2 = Evaluation::from_predictions(&e.truth, &second)
+        .unwrap()
+        .with_groups(&groups)
+        .unwrap();
+    let test = clustered_mcnemar(&e.truth, &e.predicted, &second, &groups).unwrap();
+    assert_eq!(
+        (test.images.only_a_right, test.images.only_b_right),
+        (10, 0)
     );
-    let t = report.text;
+    assert_eq!((test.groups_a_better, test.groups_b_better), (2, 0));
+    let mut report = ClientReport::new(&e, "cnn-3", Goals::default());
+    report.second = Some(Comparison {
+        name: "cnn-2",
+        eval: &e2,
+        test: &test,
+    });
+    let t = report.to_display().text;
     println!("{t}");
+    assert!(t.contains("97.58% (2342 of 2400)"), "{t}");
     assert!(
-        t.contains("97.58% (2342 of 2400), 95% CI [96.9%, 98.1%]"),
+        t.contains("[95.8%, 98.8%] (group bootstrap, 480 photos)"),
         "{t}"
     );
-    assert!(t.contains("G: 88.0% (88 of 100)"), "{t}");
-    assert!(t.contains("G shown as H (12 images)"), "{t}");
-    // b = 10, c = 0: exact p = 2/1024.
+    assert!(t.contains("G: 88.0% (88 / 100)"), "{t}");
+    assert!(t.contains("G → H (12 images)"), "{t}");
+    // Two photos separate the models: the sign test cannot reach 0.05.
+    assert!(t.contains("no result could reach significance"), "{t}");
     assert!(
-        t.contains("yes (McNemar exact p = 0.0020, b = 10, c = 0)"),
+        t.contains("Each letter rests on only 20–20 source photos"),
         "{t}"
     );
-    assert!(
-        t.contains("cnn-3 is significantly better than cnn-2"),
-        "{t}"
-    );
-    assert!(report.html.contains("<table"));
+    assert!(t.contains("at least 36 photos"), "{t}");
 }

@@ -134,11 +134,8 @@ fn torchscript_in_pytorch_predicts_like_the_library() {
         println!("{}", eval.per_letter_table());
         let goals = signlang::evaluate::Goals::default();
         println!("{}", eval.goal_check(&goals).to_table());
-        let ctx = signlang::evaluate::DataContext::default();
-        println!(
-            "{}",
-            signlang::evaluate::Recommendation::new(&eval, &goals, &ctx)
-        );
+        let report = signlang::evaluate::ClientReport::new(&eval, "model", goals);
+        println!("{}", report.to_display().text);
     }
 
     let dir = tempfile::tempdir().unwrap();

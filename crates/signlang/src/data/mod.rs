@@ -16,6 +16,7 @@
 
 pub mod check;
 pub mod load;
+pub mod neighbours;
 pub mod split;
 
 pub use check::{
@@ -23,9 +24,10 @@ pub use check::{
     ProblemKind,
 };
 pub use load::{load_raw, read_bytes, RawTable};
+pub use neighbours::{nearest, nearest_distances, nearest_in_group, neighbour_table, Separation};
 pub use split::{
-    group_near_copies, leakage, nearest, nearest_distances, neighbour_table, split_by_group,
-    threshold_curve, threshold_table, Groups, Split, SplitConfig,
+    close_pairs_same_letter, group_near_copies, split_by_group, threshold_curve, threshold_table,
+    Groups, Split, SplitConfig,
 };
 
 use sha2::{Digest, Sha256};
@@ -235,12 +237,46 @@ impl Dataset {
 #[derive(Clone, Debug)]
 pub struct TestSplit {
     data: Dataset,
+    groups: Vec<u32>,
 }
 
 impl TestSplit {
-    /// Seals a dataset as the test split.
+    /// Seals a dataset as the test split, each image its own group.
     pub fn seal(data: Dataset) -> Self {
-        TestSplit { data }
+        let groups = (0..data.len() as u32).collect();
+        TestSplit { data, groups }
+    }
+
+    /// Seals a dataset as the test split with the source-photo group of each
+    /// image (group ids of the whole test CSV).
+    pub fn seal_with_groups(data: Dataset, groups: Vec<u32>) -> Self {
+        assert_eq!(data.len(), groups.len(), "one group id per test image");
+        TestSplit { data, groups }
+    }
+
+    /// The source-photo group of each test image.
+    pub fn groups(&self) -> &[u32] {
+        &self.groups
+    }
+
+    /// Number of source-photo groups.
+    pub fn group_count(&self) -> usize {
+        self.groups
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    }
+
+    /// Each test image's distance (L2, pixels in `[0,1]`) to its nearest
+    /// image in `train`. No model sees the test images here.
+    pub fn distances_to(&self, train: &Dataset) -> Vec<f32> {
+        nearest_distances(&self.data, train, false)
+    }
+
+    /// Groups of the test images alone, linked at another `threshold`
+    /// (same letter only), for a sensitivity check of the grouping.
+    pub fn regroup(&self, threshold: f64) -> Vec<u32> {
+        group_near_copies(&self.data, threshold).group_of
     }
 
     /// Number of test images.

@@ -7,13 +7,16 @@
 //! put near-copies of one photo on both sides, and the test estimate would
 //! be optimistic.
 //!
-//! So: link every pair of images closer than [`SplitConfig::threshold`]
-//! (single linkage), take the connected groups as source photos, and assign
-//! whole groups to validation or test, stratified by letter, with a fixed
-//! seed. Distances are screened with a float matrix product, then confirmed
+//! So: link every pair of images **of the same letter** closer than
+//! [`SplitConfig::threshold`] (single linkage), take the connected groups as
+//! source photos, and assign whole groups to validation or test, stratified
+//! by letter, with a fixed seed. A source photo shows one letter, so images
+//! of different letters are never linked, however close (without that rule
+//! a few chains joined e.g. B with W into groups of over 100 images). Distances are screened with a float matrix product, then confirmed
 //! in exact integer arithmetic, so the same seed gives the same split on any
 //! machine.
 
+use super::neighbours::Separation;
 use super::{Dataset, TestSplit, PIXELS};
 use crate::display::Table;
 use crate::letters::NUM_CLASSES;
@@ -69,14 +72,14 @@ impl Groups {
 }
 
 /// Row-major float matrix `N×784`, pixel units (0..255), on the CPU.
-fn pixel_matrix(d: &Dataset) -> Tensor {
+pub(super) fn pixel_matrix(d: &Dataset) -> Tensor {
     Tensor::from_slice(&d.pixels)
         .view([d.len() as i64, PIXELS as i64])
         .to_kind(Kind::Float)
 }
 
 /// Exact squared distance in pixel units.
-fn exact_sq(a: &[u8], b: &[u8]) -> u64 {
+pub(super) fn exact_sq(a: &[u8], b: &[u8]) -> u64 {
     a.iter()
         .zip(b)
         .map(|(&x, &y)| {
@@ -91,7 +94,7 @@ fn limit_sq(threshold: f64) -> f64 {
     (threshold * 255.0).powi(2)
 }
 
-const CHUNK: i64 = 1024;
+pub(super) const CHUNK: i64 = 1024;
 
 /// All pairs `i < j` within `d` closer than `threshold` (exact), with their
 /// squared distance in pixel units.
@@ -159,10 +162,18 @@ impl UnionFind {
     }
 }
 
-/// Groups the images of `d` into near-copies (single linkage at `threshold`).
+/// [`close_pairs`] between images of the same letter only.
+pub fn close_pairs_same_letter(d: &Dataset, threshold: f64) -> Vec<(u32, u32, u64)> {
+    let mut pairs = close_pairs(d, threshold);
+    pairs.retain(|&(i, j, _)| d.classes[i as usize] == d.classes[j as usize]);
+    pairs
+}
+
+/// Groups the images of `d` into near-copies: single linkage at
+/// `threshold` between images of the same letter, so no group mixes letters.
 pub fn group_near_copies(d: &Dataset, threshold: f64) -> Groups {
     let mut uf = UnionFind::new(d.len());
-    for (i, j, _) in close_pairs(d, threshold) {
+    for (i, j, _) in close_pairs_same_letter(d, threshold) {
         uf.union(i, j);
     }
     let mut index = vec![u32::MAX; d.len()];
@@ -185,14 +196,14 @@ pub fn group_near_copies(d: &Dataset, threshold: f64) -> Groups {
 
 /// Group count and largest group for each threshold (ascending), to show
 /// how the choice of threshold behaves. One screening pass at the largest
-/// threshold, then single linkage in order of distance.
+/// threshold, then single linkage (same letter only) in order of distance.
 pub fn threshold_curve(d: &Dataset, thresholds: &[f64]) -> Vec<(f64, usize, usize)> {
     let mut ts = thresholds.to_vec();
     ts.sort_by(f64::total_cmp);
     let Some(&max) = ts.last() else {
         return Vec::new();
     };
-    let mut pairs = close_pairs(d, max);
+    let mut pairs = close_pairs_same_letter(d, max);
     pairs.sort_by_key(|p| p.2);
     let mut uf = UnionFind::new(d.len());
     let mut size = vec![1usize; d.len()];
@@ -219,109 +230,6 @@ pub fn threshold_curve(d: &Dataset, thresholds: &[f64]) -> Vec<(f64, usize, usiz
     out
 }
 
-/// Distance (L2, pixels in `[0,1]`) from each image of `a` to its nearest
-/// image in `b`. With `same`, `a` and `b` are the same set and an image is
-/// not its own neighbour.
-pub fn nearest_distances(a: &Dataset, b: &Dataset, same: bool) -> Vec<f32> {
-    nearest(a, b, same).into_iter().map(|(d, _)| d).collect()
-}
-
-/// For each image of `a`: the distance to its nearest image in `b` and that
-/// image's index (see [`nearest_distances`]).
-pub fn nearest(a: &Dataset, b: &Dataset, same: bool) -> Vec<(f32, usize)> {
-    let _guard = tch::no_grad_guard();
-    if a.is_empty() || b.is_empty() {
-        return vec![(f32::INFINITY, 0); a.len()];
-    }
-    let xa = pixel_matrix(a) / 255.0;
-    let na = (&xa * &xa).sum_dim_intlist(1, false, Kind::Float);
-    let (xb, nb) = if same {
-        (xa.shallow_clone(), na.shallow_clone())
-    } else {
-        let xb = pixel_matrix(b) / 255.0;
-        let nb = (&xb * &xb).sum_dim_intlist(1, false, Kind::Float);
-        (xb, nb)
-    };
-    let xb_t = (&xb * -2.0).tr();
-    let n = a.len() as i64;
-    let mut out = Vec::with_capacity(a.len());
-    let mut start = 0;
-    while start < n {
-        let len = CHUNK.min(n - start);
-        // |a|² + |b|² - 2a·b, with |a|² added after the minimum (it is
-        // constant along a row): one fused matmul-add over the chunk.
-        let mut d2 = nb.unsqueeze(0).addmm(&xa.narrow(0, start, len), &xb_t);
-        if same {
-            let idx = Tensor::arange_start(start, start + len, (Kind::Int64, tch::Device::Cpu));
-            let _ = d2.index_put_(
-                &[
-                    Some(Tensor::arange(len, (Kind::Int64, tch::Device::Cpu))),
-                    Some(idx),
-                ],
-                &Tensor::from(f32::INFINITY),
-                false,
-            );
-        }
-        let (min, arg) = d2.min_dim(1, false);
-        let min = (min + na.narrow(0, start, len)).clamp_min(0.0).sqrt();
-        let min = Vec::<f32>::try_from(min).unwrap_or_default();
-        let arg = Vec::<i64>::try_from(arg).unwrap_or_default();
-        out.extend(min.into_iter().zip(arg.into_iter().map(|i| i as usize)));
-        start += len;
-    }
-    out
-}
-
-fn median(mut v: Vec<f32>) -> f32 {
-    if v.is_empty() {
-        return f32::NAN;
-    }
-    v.sort_by(f32::total_cmp);
-    v[v.len() / 2]
-}
-
-/// Why the test CSV must be split by group: how close each test image is to
-/// its nearest other test image and to its nearest training image, and how
-/// often its nearest test neighbour shows the same letter. The distance to
-/// the training set is measured on every 4th test image.
-pub fn neighbour_table(test: &Dataset, train: &Dataset) -> Table {
-    let within = nearest(test, test, true);
-    // Every 4th test image is enough for a median, at a quarter of the cost
-    // (the full comparison with 27,455 training images takes seconds).
-    let sample: Vec<usize> = (0..test.len()).step_by(4).collect();
-    let across = nearest_distances(&test.subset("test sample", &sample), train, false);
-    let same_letter = within
-        .iter()
-        .enumerate()
-        .filter(|&(i, &(_, j))| test.classes[i] == test.classes[j])
-        .count() as f64
-        / test.len().max(1) as f64;
-    let mut t = Table::new(["measure (L2, pixels in [0,1])", "value"])
-        .with_caption("Nearest neighbours of the test images");
-    t.push([
-        "median distance to the nearest other test image".to_string(),
-        format!("{:.2}", median(within.iter().map(|p| p.0).collect())),
-    ]);
-    t.push([
-        "median distance to the nearest training image (every 4th test image)".to_string(),
-        format!("{:.2}", median(across)),
-    ]);
-    t.push([
-        "nearest test neighbour shows the same letter".to_string(),
-        format!("{:.2}%", same_letter * 100.0),
-    ]);
-    t
-}
-
-/// Share of `test` images whose nearest `validation` image lies within `threshold`.
-pub fn leakage(validation: &Dataset, test: &Dataset, threshold: f64) -> f64 {
-    if test.is_empty() {
-        return 0.0;
-    }
-    let d = nearest_distances(test, validation, false);
-    d.iter().filter(|&&x| f64::from(x) < threshold).count() as f64 / test.len() as f64
-}
-
 /// The validation and test halves of the test CSV.
 #[derive(Clone, Debug)]
 pub struct Split {
@@ -335,11 +243,10 @@ pub struct Split {
     pub config: SplitConfig,
     /// Groups in validation and in test.
     pub group_counts: (usize, usize),
-    /// Share of test images whose nearest validation image lies within the
-    /// threshold, for this grouped split.
-    pub leakage: f64,
-    /// The same measure for a random (ungrouped) split of the same sizes.
-    pub random_leakage: f64,
+    /// Group id (into [`Split::groups`]) of each validation image.
+    pub validation_groups: Vec<u32>,
+    /// How well the halves are kept apart (a measure that can fail).
+    pub separation: Separation,
 }
 
 impl Split {
@@ -383,14 +290,33 @@ impl Split {
             format!("{:.0}%..{:.0}%", lo * 100.0, hi * 100.0),
             String::new(),
         ]);
+        let sep = &self.separation;
         t.push([
-            "leakage: test images with a near-copy in validation".to_string(),
+            "median distance: test image → nearest validation image".to_string(),
+            String::new(),
+            format!("{:.2}", sep.to_validation_median),
+        ]);
+        t.push([
+            "median distance: test image → nearest image of its own photo".to_string(),
+            String::new(),
+            format!("{:.2}", sep.within_group_median),
+        ]);
+        t.push([
+            "test images closer to a validation image than to their own photo's images".to_string(),
             String::new(),
             format!(
                 "{:.1}% (random split: {:.1}%)",
-                self.leakage * 100.0,
-                self.random_leakage * 100.0
+                100.0 * sep.closer_to_validation,
+                100.0 * sep.random_closer_to_validation
             ),
+        ]);
+        t.push([
+            format!(
+                "test images with a validation image within {}",
+                self.config.threshold
+            ),
+            String::new(),
+            format!("{:.1}%", 100.0 * sep.within_threshold),
         ]);
         t
     }
@@ -407,7 +333,8 @@ impl Split {
 }
 
 /// Splits `d` (the test CSV) into validation and test by groups of near-copies,
-/// stratified by letter, and measures the leakage against a random split.
+/// stratified by letter, and measures how well the halves are kept apart
+/// ([`Separation`]), against a random split.
 pub fn split_by_group(d: &Dataset, config: &SplitConfig) -> Split {
     let groups = group_near_copies(d, config.threshold);
     // Members and majority letter of each group.
@@ -415,16 +342,8 @@ pub fn split_by_group(d: &Dataset, config: &SplitConfig) -> Split {
     for (i, &g) in groups.group_of.iter().enumerate() {
         members[g as usize].push(i);
     }
-    let letter_of = |m: &Vec<usize>| {
-        let mut counts = [0usize; NUM_CLASSES];
-        for &i in m {
-            counts[d.classes[i] as usize] += 1;
-        }
-        // Most common letter; ties go to the earlier letter.
-        (0..NUM_CLASSES)
-            .max_by_key(|&c| (counts[c], std::cmp::Reverse(c)))
-            .unwrap_or(0)
-    };
+    // Groups never mix letters: a group's letter is its first image's.
+    let letter_of = |m: &Vec<usize>| d.classes[m[0]] as usize;
     let mut by_letter: Vec<Vec<usize>> = vec![Vec::new(); NUM_CLASSES];
     for (g, m) in members.iter().enumerate() {
         by_letter[letter_of(m)].push(g);
@@ -466,27 +385,27 @@ pub fn split_by_group(d: &Dataset, config: &SplitConfig) -> Split {
     }
     val_idx.sort_unstable();
     test_idx.sort_unstable();
+    let group_ids = |idx: &[usize]| idx.iter().map(|&i| groups.group_of[i]).collect::<Vec<_>>();
     let validation = d.subset("validation", &val_idx);
-    let test = d.subset("test", &test_idx);
-    let leak = leakage(&validation, &test, config.threshold);
-
+    let test = TestSplit::seal_with_groups(d.subset("test", &test_idx), group_ids(&test_idx));
     // The same sizes drawn at random, image by image, for comparison.
-    let mut all: Vec<usize> = (0..d.len()).collect();
-    all.shuffle(&mut rng);
-    let (rv, rt) = all.split_at(val_idx.len());
-    let random_leakage = leakage(
-        &d.subset("random validation", rv),
-        &d.subset("random test", rt),
+    let mut shuffled: Vec<usize> = (0..d.len()).collect();
+    shuffled.shuffle(&mut rng);
+    let separation = Separation::measure(
+        d,
+        &groups.group_of,
+        (&val_idx, &test_idx),
+        &shuffled,
         config.threshold,
     );
     Split {
         validation,
-        test: TestSplit::seal(test),
+        test,
+        validation_groups: group_ids(&val_idx),
         groups,
         config: config.clone(),
         group_counts: (val_groups, test_groups),
-        leakage: leak,
-        random_leakage,
+        separation,
     }
 }
 

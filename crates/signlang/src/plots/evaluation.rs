@@ -184,7 +184,7 @@ pub fn per_letter_accuracy_with_goal(eval: &Evaluation, goal: f64) -> Svg {
         .letters
         .iter()
         .filter(|l| l.n > 0)
-        .map(|l| l.ci.lo)
+        .map(|l| l.best_ci().lo)
         .fold(goal, f64::min);
     let y_min = ((lowest - 0.02) * 20.0).floor().clamp(0.0, 19.0) / 20.0;
     let y_min = y_min.min(0.8);
@@ -194,10 +194,17 @@ pub fn per_letter_accuracy_with_goal(eval: &Evaluation, goal: f64) -> Svg {
         let title = text_style(15, HPos::Center, VPos::Top, DARK);
         label(
             a,
-            &format!(
-                "Accuracy per letter ({} images, 95% Wilson intervals)",
-                eval.n
-            ),
+            &if eval.grouped.is_some() {
+                format!(
+                    "Accuracy per letter ({} images; 95% intervals per source photo)",
+                    eval.n
+                )
+            } else {
+                format!(
+                    "Accuracy per letter ({} images, 95% Wilson intervals)",
+                    eval.n
+                )
+            },
             (left + plot_w / 2, 8),
             &title,
         );
@@ -231,7 +238,8 @@ pub fn per_letter_accuracy_with_goal(eval: &Evaluation, goal: f64) -> Svg {
             if l.n == 0 {
                 continue;
             }
-            let colour = if l.ci.lo > goal {
+            let ci = l.best_ci();
+            let colour = if ci.lo > goal {
                 BLUE
             } else if l.accuracy > goal {
                 ORANGE
@@ -245,7 +253,7 @@ pub fn per_letter_accuracy_with_goal(eval: &Evaluation, goal: f64) -> Svg {
                 (cx + half, y(y_min)),
                 shade(colour, 0.75),
             );
-            let (lo, hi) = (y(l.ci.lo.max(y_min)), y(l.ci.hi));
+            let (lo, hi) = (y(ci.lo.max(y_min)), y(ci.hi));
             line(a, (cx, lo), (cx, hi), DARK, 1);
             line(a, (cx - 4, lo), (cx + 4, lo), DARK, 1);
             line(a, (cx - 4, hi), (cx + 4, hi), DARK, 1);

@@ -40,10 +40,12 @@ pub(crate) fn render(
 
 mod curves;
 mod data;
+mod distance;
 mod evaluation;
 
 #[allow(unused_imports)] // filled by the models branch
 pub use curves::*;
 pub use data::*;
+pub use distance::*;
 #[allow(unused_imports)] // filled by the evaluation branch
 pub use evaluation::*;

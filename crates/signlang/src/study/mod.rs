@@ -61,6 +61,7 @@
 //! images, accuracy) in the ledger before returning predictions.
 
 mod backend;
+pub mod finals;
 mod ledger;
 pub mod recipes;
 mod scale;
@@ -83,6 +84,7 @@ use crate::model::ModelSpec;
 use crate::train::{History, RunStatus, TrainConfig};
 
 pub use backend::{Net, Progress, TrainError, TrainOptions, Trained};
+pub use finals::{seed_table, seeded_finals, validation_evaluations, SeedTests, SeededFinal};
 pub use ledger::{
     DataRef, EntryStatus, Ledger, RunEntry, TestTouch, ValidationMetrics, FORMAT_VERSION,
 };
@@ -192,6 +194,14 @@ pub enum StudyError {
         remaining: usize,
         /// The budget.
         budget: usize,
+    },
+    /// Evaluating a recorded run failed.
+    #[error("evaluating run {id}: {source}")]
+    Evaluate {
+        /// The run.
+        id: String,
+        /// The cause.
+        source: crate::evaluate::EvaluateError,
     },
     /// A plan is malformed.
     #[error("plan \"{plan}\" is invalid: {problem}")]

@@ -8,10 +8,12 @@
 //! | [`baseline`] | 1 | the reference CNN of the brief (Conv 32 → pool → Dense 100), SGD, 3 epochs |
 //! | [`dense_search`] | 6 | random search over dense networks (width, depth, batch norm, dropout, learning rate), 5 epochs |
 //! | [`cnn_search`] | 6 + 3 | successive halving over 6 CNNs on a third of the training images: 2 epochs each, the best half 5 epochs |
-//! | [`finals`] | 3 | the best two CNNs and the best dense network on all training images, up to 8 epochs with early stopping |
+//! | [`finals`] | 3 × 3 | the best two CNNs and the best dense network on all training images, up to 8 epochs with early stopping, each with 3 seeds |
 //!
-//! 19 runs in all, well inside the budget of 50: the rest is a reserve for
+//! 25 runs in all, inside the budget of 50: the rest is a reserve for
 //! re-planning, and every request made again is answered from the ledger.
+//! The finals are ranked on their mean validation accuracy over the seeds
+//! ([`super::finals::seeded_finals`]), so that luck in one seed does not pick the model.
 //! The sizes are set by the time the whole study may take on 2 CPU cores
 //! (about 15 minutes); [`Scale`] shrinks them further in quick mode.
 
@@ -23,8 +25,11 @@ use super::{
 use crate::model::{Activation, CnnSpec, ConvBlock, DenseSpec, ModelSpec, Padding};
 use crate::train::{Augmentation, EarlyStopping, Optimizer, Schedule, TrainConfig};
 
-/// Seed of every run of the study (runs differ by their settings).
+/// Seed of every search run of the study (runs differ by their settings).
 pub const SEED: u64 = 2026;
+
+/// Seeds of each final configuration: the first is [`SEED`].
+pub const FINAL_SEEDS: [u64; 3] = [SEED, SEED + 1, SEED + 2];
 
 /// The augmentation used for CNNs: small shifts, rotations, zoom and
 /// lighting changes, like the variants in the test CSV.
@@ -206,33 +211,33 @@ pub fn cnn_search(scale: &Scale) -> Result<Plan, StudyError> {
 /// The final runs: the two best CNNs of the CNN search and the best dense
 /// network of the dense search, each trained again on all training images
 /// for up to 8 epochs, with label smoothing 0.1 for CNNs and early stopping
-/// on validation loss (patience 3, best weights restored). Picked from the searches' own
-/// outcomes, so re-running the notebook asks for the same runs.
+/// on validation loss (patience 3, best weights restored), once per seed of
+/// [`FINAL_SEEDS`]. Picked from the searches' own outcomes, so re-running
+/// the notebook asks for the same runs.
 pub fn finals(cnn: &SearchOutcome, dense: &SearchOutcome, scale: &Scale) -> Plan {
     let mut picks: Vec<RunEntry> = ranked(cnn).into_iter().take(2).collect();
     picks.extend(ranked(dense).into_iter().take(1));
-    let candidates: Vec<Candidate> = picks
-        .iter()
-        .map(|e| {
-            let mut config = e.config.clone();
-            config.epochs = scale.epochs(8);
-            if matches!(e.spec, ModelSpec::Cnn(_)) {
-                config.label_smoothing = 0.1;
-            }
-            config.early_stopping = Some(EarlyStopping {
-                patience: 3,
-                min_delta: 0.0,
-            });
-            Candidate {
-                label: format!(
-                    "final: {}",
-                    e.label.clone().unwrap_or_else(|| e.spec.describe())
-                ),
+    let mut candidates = Vec::new();
+    for e in &picks {
+        let mut config = e.config.clone();
+        config.epochs = scale.epochs(8);
+        if matches!(e.spec, ModelSpec::Cnn(_)) {
+            config.label_smoothing = 0.1;
+        }
+        config.early_stopping = Some(EarlyStopping {
+            patience: 3,
+            min_delta: 0.0,
+        });
+        let name = e.label.clone().unwrap_or_else(|| e.spec.describe());
+        for seed in FINAL_SEEDS {
+            config.seed = seed;
+            candidates.push(Candidate {
+                label: format!("final: {name}{}{seed}", super::finals::SEED_TAG),
                 spec: e.spec.clone(),
-                config,
-            }
-        })
-        .collect();
+                config: config.clone(),
+            });
+        }
+    }
     Plan::single("final runs", candidates)
 }
 

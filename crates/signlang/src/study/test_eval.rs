@@ -7,6 +7,7 @@ use tch::{Kind, Tensor};
 
 use super::{backend, now_rfc3339, EntryStatus, Study, StudyError, TestTouch};
 use crate::data::TestSplit;
+use crate::evaluate::{EvaluateError, Evaluation};
 use crate::NUM_CLASSES;
 
 /// Predictions of one run on the test split: plain data for metrics and
@@ -23,6 +24,8 @@ pub struct TestPredictions {
     pub probabilities: Vec<[f32; NUM_CLASSES]>,
     /// Indices (into the test split) of the misclassified images.
     pub indices_wrong: Vec<usize>,
+    /// Source-photo group of each test image.
+    pub groups: Vec<u32>,
 }
 
 impl TestPredictions {
@@ -44,10 +47,16 @@ impl TestPredictions {
         1.0 - self.indices_wrong.len() as f64 / self.truth.len() as f64
     }
 
+    /// The evaluation of these predictions, with group-aware intervals.
+    pub fn evaluation(&self) -> Result<Evaluation, EvaluateError> {
+        Evaluation::from_predictions(&self.truth, &self.predicted)?.with_groups(&self.groups)
+    }
+
     /// Builds predictions from an `N×24` probability tensor.
     pub(crate) fn from_probabilities(
         run_id: &str,
         truth: &[u8],
+        groups: &[u32],
         probs: &Tensor,
     ) -> Result<Self, StudyError> {
         let n = truth.len();
@@ -92,6 +101,7 @@ impl TestPredictions {
             predicted,
             probabilities,
             indices_wrong,
+            groups: groups.to_vec(),
         })
     }
 }
@@ -138,7 +148,8 @@ impl Study {
         self.check_evaluable(run_id)?;
         let data = test.dataset();
         let probs = predict(&data.images())?;
-        let preds = TestPredictions::from_probabilities(run_id, &data.classes, &probs)?;
+        let preds =
+            TestPredictions::from_probabilities(run_id, &data.classes, test.groups(), &probs)?;
         let _lock = self.lock()?;
         self.reload_locked()?;
         self.ledger.test_touches.push(TestTouch {

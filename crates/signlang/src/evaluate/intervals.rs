@@ -1,0 +1,80 @@
+//! Two-sided confidence intervals for a proportion: [`wilson_interval`]
+//! (per image) and [`clopper_pearson_interval`] (exact; used on source
+//! photos by [`super::grouped`]).
+
+use statrs::distribution::{Beta, ContinuousCDF, Normal};
+
+/// A two-sided confidence interval for a proportion.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Interval {
+    /// Lower bound.
+    pub lo: f64,
+    /// Upper bound.
+    pub hi: f64,
+}
+
+impl Interval {
+    /// `"[lo%, hi%]"` with one decimal.
+    pub fn percent(&self) -> String {
+        format!("[{:.1}%, {:.1}%]", 100.0 * self.lo, 100.0 * self.hi)
+    }
+}
+
+/// The standard normal quantile for a two-sided interval of this confidence.
+pub(crate) fn z_of(confidence: f64) -> f64 {
+    let normal = Normal::new(0.0, 1.0).expect("standard normal");
+    normal.inverse_cdf(1.0 - (1.0 - confidence) / 2.0)
+}
+
+/// Wilson score interval for `successes` out of `n` at the given confidence
+/// (0.95 for 95%). For `n = 0` the interval is `[0, 1]`.
+pub fn wilson_interval(successes: usize, n: usize, confidence: f64) -> Interval {
+    if n == 0 {
+        return Interval { lo: 0.0, hi: 1.0 };
+    }
+    let (k, n) = (successes as f64, n as f64);
+    let z = z_of(confidence);
+    let p = k / n;
+    let z2 = z * z;
+    let denom = 1.0 + z2 / n;
+    let centre = (p + z2 / (2.0 * n)) / denom;
+    let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
+    // Exact bounds at the ends (the formula gives them up to rounding).
+    Interval {
+        lo: if successes == 0 {
+            0.0
+        } else {
+            (centre - half).max(0.0)
+        },
+        hi: if successes as f64 == n {
+            1.0
+        } else {
+            (centre + half).min(1.0)
+        },
+    }
+}
+
+/// Clopper–Pearson ("exact") interval for `successes` out of `n`, from the
+/// Beta inverse CDF. For `n = 0` the interval is `[0, 1]`.
+pub fn clopper_pearson_interval(successes: usize, n: usize, confidence: f64) -> Interval {
+    if n == 0 {
+        return Interval { lo: 0.0, hi: 1.0 };
+    }
+    let alpha = 1.0 - confidence;
+    let (k, nf) = (successes as f64, n as f64);
+    let lo = if successes == 0 {
+        0.0
+    } else {
+        Beta::new(k, nf - k + 1.0)
+            .expect("positive shapes")
+            .inverse_cdf(alpha / 2.0)
+    };
+    let hi = if successes == n {
+        1.0
+    } else {
+        Beta::new(k + 1.0, nf - k)
+            .expect("positive shapes")
+            .inverse_cdf(1.0 - alpha / 2.0)
+    };
+    Interval { lo, hi }
+}

@@ -1,0 +1,127 @@
+//! Evaluation and statistics for the client's report.
+//!
+//! **The unit of evidence is the source photo.** The test CSV holds about 20
+//! near-copies of each photo, so every accuracy gets a group-aware interval
+//! beside the per-image one once the groups are known.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`intervals`] | Wilson and Clopper–Pearson intervals for a proportion |
+//! | [`grouped`] | accuracy with source photos as the unit: exact or cluster-bootstrap intervals, design effect |
+//! | [`metrics`] | [`Evaluation`]: confusion matrix, per-letter statistics, lowest letters, confusions |
+//! | [`tables`] | the summary and per-letter tables |
+//! | [`mcnemar`] | McNemar per image, and clustered (Durkalski, sign test over photos, paired difference) |
+//! | [`goals`] | the client's goals: met, met on the point estimate only, or not met |
+//! | [`distance`] | accuracy by distance to the nearest training image, and on novel photos |
+//! | [`report`] | the client's answers and the recommendation, generated from the numbers |
+//!
+//! [`evaluate`] and [`predict_classes`] run a network on a [`Dataset`].
+
+pub mod distance;
+pub mod goals;
+pub mod grouped;
+pub mod intervals;
+pub mod mcnemar;
+pub mod metrics;
+pub mod report;
+pub mod tables;
+
+pub use distance::{BandAccuracy, DistanceBands, BAND_EDGES};
+pub use goals::{GoalCheck, Goals, LetterGoal, Verdict};
+pub use grouped::{grouped_accuracy, grouped_accuracy_with, GroupMethod, GroupedAccuracy};
+pub use intervals::{clopper_pearson_interval, wilson_interval, Interval};
+pub use mcnemar::{clustered_mcnemar, mcnemar, mcnemar_p, ClusteredMcNemar, McNemar};
+pub use metrics::{pooled_confusions, Confusion, Evaluation, LetterStats};
+pub use report::{photos_needed, ClientReport, Comparison, SeedSpread};
+pub use tables::grouping_sensitivity;
+
+use tch::nn::ModuleT;
+use tch::{Device, Kind};
+
+use crate::data::Dataset;
+
+/// Errors of the evaluation functions.
+#[derive(Debug, thiserror::Error)]
+pub enum EvaluateError {
+    /// Two class vectors that must describe the same images differ in length.
+    #[error(
+        "{what}: {a} truths but {b} predictions; both must list the same images in the same order"
+    )]
+    LengthMismatch {
+        /// What was compared.
+        what: &'static str,
+        /// Length of the first vector.
+        a: usize,
+        /// Length of the second vector.
+        b: usize,
+    },
+    /// A class index outside `0..24`.
+    #[error("{what}: class {class} at position {index} is not one of the 24 letter classes 0..24")]
+    BadClass {
+        /// Which vector held it.
+        what: &'static str,
+        /// Position in the vector.
+        index: usize,
+        /// The bad value.
+        class: u8,
+    },
+    /// Nothing to evaluate.
+    #[error("no images to evaluate: the prediction vectors are empty")]
+    Empty,
+    /// The network failed on the data.
+    #[error("running the network on {dataset}: {source}")]
+    Torch {
+        /// The dataset's name.
+        dataset: String,
+        /// The tch error.
+        source: tch::TchError,
+    },
+}
+
+/// Evaluates a network on a dataset: batched forward passes in eval mode
+/// without gradients, argmax of the outputs, then
+/// [`Evaluation::from_predictions`]. Works with any [`ModuleT`] that maps
+/// `N×1×28×28` images in `[0, 1]` to `N×24` logits or probabilities.
+pub fn evaluate(
+    net: &impl ModuleT,
+    data: &Dataset,
+    device: Device,
+) -> Result<Evaluation, EvaluateError> {
+    let predicted = predict_classes(net, data, device)?;
+    Evaluation::from_predictions(&data.classes, &predicted)
+}
+
+/// The predicted class of each image of `data` (argmax of the network's output).
+pub fn predict_classes(
+    net: &impl ModuleT,
+    data: &Dataset,
+    device: Device,
+) -> Result<Vec<u8>, EvaluateError> {
+    const BATCH: i64 = 512;
+    let torch = |source| EvaluateError::Torch {
+        dataset: data.name.clone(),
+        source,
+    };
+    let images = data.images();
+    let n = data.len() as i64;
+    let mut out = Vec::with_capacity(data.len());
+    tch::no_grad(|| -> Result<(), EvaluateError> {
+        let mut start = 0;
+        while start < n {
+            let len = BATCH.min(n - start);
+            let x = images.f_narrow(0, start, len).map_err(torch)?;
+            let x = x.f_to_device(device).map_err(torch)?;
+            let y = net.forward_t(&x, false);
+            let classes = y
+                .f_argmax(-1, false)
+                .and_then(|t| t.f_to_device(Device::Cpu))
+                .and_then(|t| t.f_to_kind(Kind::Int64))
+                .map_err(torch)?;
+            let v = Vec::<i64>::try_from(&classes).map_err(torch)?;
+            out.extend(v.into_iter().map(|c| c as u8));
+            start += len;
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}

@@ -1,0 +1,194 @@
+//! Source photos as the unit of evidence: group-aware intervals, the design
+//! effect, the clustered McNemar test, letter-pure groups and distance bands,
+//! each against a small worked example computed by hand.
+
+use signlang::data::{group_near_copies, Dataset, PIXELS};
+use signlang::evaluate::grouped::fractional_clopper_pearson;
+use signlang::evaluate::{
+    clustered_mcnemar, grouped_accuracy, grouped_accuracy_with, photos_needed, DistanceBands,
+    Evaluation, GroupMethod,
+};
+
+fn close(a: f64, b: f64, tol: f64) {
+    assert!((a - b).abs() <= tol, "{a} vs {b} (tolerance {tol})");
+}
+
+#[test]
+fn all_right_groups_get_the_exact_bound_on_photos() {
+    // 222 photos of 16 images, all right: Clopper–Pearson 0.025^(1/222).
+    let groups: Vec<u32> = (0..222 * 16).map(|i| i / 16).collect();
+    let g = grouped_accuracy(&vec![true; groups.len()], &groups);
+    assert_eq!(g.method, GroupMethod::Exact);
+    assert_eq!((g.n, g.correct, g.groups), (3552, 3552, 222));
+    close(g.group_ci.lo, 0.983_520_7, 1e-6);
+    assert_eq!(g.group_ci.hi, 1.0);
+    // Per image the bound is far tighter (and wrong).
+    assert!(g.image_ci.lo > 0.998, "{:?}", g.image_ci);
+    assert_eq!(g.design_effect, None);
+    // A letter with 4 photos: 0.025^(1/4) = 0.3976.
+    let four: Vec<u32> = (0..60).map(|i| i / 15).collect();
+    close(
+        grouped_accuracy(&[true; 60], &four).group_ci.lo,
+        0.397_635,
+        1e-5,
+    );
+    // 36 photos all right is the fewest with a lower bound above 90%.
+    assert_eq!(photos_needed(0.9), 36);
+}
+
+#[test]
+fn design_effect_matches_the_hand_computation() {
+    // 10 photos of 10 images; 2 photos all wrong: p = 0.8.
+    // v_cluster = 10/9 · (8·2² + 2·8²) / 100² = 0.017778; v_srs = 0.0016.
+    let groups: Vec<u32> = (0..100).map(|i| i / 10).collect();
+    let right: Vec<bool> = (0..100).map(|i| i >= 20).collect();
+    let g = grouped_accuracy(&right, &groups);
+    assert_eq!(g.method, GroupMethod::Exact);
+    close(g.design_effect.unwrap(), 100.0 / 9.0, 1e-9);
+    close(g.effective_n().unwrap(), 9.0, 1e-9);
+    // Exact on groups: 8 of 10.
+    let cp = signlang::evaluate::clopper_pearson_interval(8, 10, 0.95);
+    assert_eq!(g.group_ci, cp);
+}
+
+#[test]
+fn mixed_groups_use_a_seeded_bootstrap_that_is_never_narrower_than_exact() {
+    // 50 photos of 8 images; photo 0 has 3 errors, photo 1 has 8.
+    let groups: Vec<u32> = (0..400).map(|i| i / 8).collect();
+    let right: Vec<bool> = (0..400).map(|i| !(i < 3 || (8..16).contains(&i))).collect();
+    let a = grouped_accuracy_with(&right, &groups, 2000, 7);
+    let b = grouped_accuracy_with(&right, &groups, 2000, 7);
+    let c = grouped_accuracy_with(&right, &groups, 2000, 8);
+    assert_eq!(a, b, "same seed, same interval");
+    assert!(matches!(
+        a.method,
+        GroupMethod::Bootstrap {
+            reps: 2000,
+            seed: 7
+        }
+    ));
+    assert_eq!(a.groups_mixed, 1);
+    close(a.accuracy, 389.0 / 400.0, 1e-12);
+    assert!(a.group_ci.lo < a.accuracy && a.accuracy < a.group_ci.hi);
+    // Never narrower than Clopper–Pearson on 50 photos with 50 · 389/400
+    // successes, nor than the per-image interval.
+    let exact = fractional_clopper_pearson(389.0 / 400.0, 50);
+    assert!(a.group_ci.lo <= exact.lo && a.group_ci.hi >= exact.hi);
+    assert!(a.group_ci.lo < a.image_ci.lo);
+    assert!(c.group_ci.lo <= exact.lo);
+    // With integer successes it is the textbook interval.
+    assert_eq!(
+        fractional_clopper_pearson(0.96, 50),
+        signlang::evaluate::clopper_pearson_interval(48, 50, 0.95)
+    );
+    // A few errors in one photo never beat an error-free model on the same photos.
+    let groups: Vec<u32> = (0..222 * 16).map(|i| i / 16).collect();
+    let perfect = grouped_accuracy(&vec![true; groups.len()], &groups);
+    let four: Vec<bool> = (0..groups.len()).map(|i| i >= 4).collect();
+    let four = grouped_accuracy(&four, &groups);
+    assert!(four.group_ci.lo < perfect.group_ci.lo, "{four:?}");
+}
+
+/// Truth is class 0; predictions of A and B built from per-photo counts
+/// `(n_k, b_k, c_k)`: b_k images only A right, c_k only B right.
+fn paired(photos: &[(usize, usize, usize)]) -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u32>) {
+    let (mut t, mut a, mut b, mut g) = (vec![], vec![], vec![], vec![]);
+    for (k, &(n, bk, ck)) in photos.iter().enumerate() {
+        for i in 0..n {
+            t.push(0);
+            a.push(if i >= bk && i < bk + ck { 1 } else { 0 });
+            b.push(if i < bk { 1 } else { 0 });
+            g.push(k as u32);
+        }
+    }
+    (t, a, b, g)
+}
+
+#[test]
+fn clustered_mcnemar_matches_the_worked_example() {
+    // b_k − c_k = 3, 1, −1, 0: Σ = 3, Σ² = 11, X² = 9/11, p = 0.3657.
+    let (t, a, b, g) = paired(&[(5, 3, 0), (5, 2, 1), (5, 0, 1), (5, 0, 0)]);
+    let m = clustered_mcnemar(&t, &a, &b, &g).unwrap();
+    assert_eq!((m.images.only_a_right, m.images.only_b_right), (5, 2));
+    close(m.durkalski, 9.0 / 11.0, 1e-12);
+    close(m.durkalski_p, 0.365_712_3, 1e-6);
+    // Sign test: 2 photos favour A, 1 favours B: p = 2 · P(X ≤ 1 | 3) = 1.
+    assert_eq!((m.groups_a_better, m.groups_b_better), (2, 1));
+    close(m.sign_p, 1.0, 1e-12);
+    close(m.sign_p_floor, 0.25, 1e-12);
+    assert!(m.cannot_be_significant(0.05));
+    // d = 3/20; SE = sqrt(4/3 · 8.75)/20 = 0.170783.
+    close(m.difference, 0.15, 1e-12);
+    close(m.difference_ci.lo, 0.15 - 1.959_964 * 0.170_783, 1e-5);
+    close(m.difference_ci.hi, 0.15 + 1.959_964 * 0.170_783, 1e-5);
+    let v = m.verdict("A", "B", 0.05);
+    assert!(v.contains("no result could reach significance"), "{v}");
+
+    // Eight photos all favouring A: sign test p = 2/256 < 0.05.
+    let (t, a, b, g) = paired(&[(4, 2, 0); 8]);
+    let m = clustered_mcnemar(&t, &a, &b, &g).unwrap();
+    close(m.sign_p, 2.0 / 256.0, 1e-12);
+    assert!(!m.cannot_be_significant(0.05));
+    assert!(m.verdict("A", "B", 0.05).contains("significant at α"));
+    assert!(clustered_mcnemar(&t, &a, &b, &g[1..]).is_err());
+}
+
+fn images(pixels: &[u8], classes: &[u8]) -> Dataset {
+    let n = classes.len();
+    Dataset {
+        name: "gen".into(),
+        pixels: pixels
+            .iter()
+            .flat_map(|&p| std::iter::repeat_n(p, PIXELS))
+            .collect(),
+        classes: classes.to_vec(),
+        rows: (1..=n as u32).collect(),
+    }
+}
+
+#[test]
+fn groups_never_mix_letters() {
+    // Images 0–2 are identical; 2 shows another letter. Image 3 is far away.
+    let d = images(&[100, 100, 100, 250], &[0, 0, 5, 0]);
+    let g = group_near_copies(&d, 2.0);
+    assert_eq!(g.count, 3);
+    assert_eq!(g.group_of[0], g.group_of[1]);
+    assert_ne!(g.group_of[0], g.group_of[2]);
+    assert_ne!(g.group_of[0], g.group_of[3]);
+}
+
+#[test]
+fn distance_bands_and_novel_groups_on_a_constructed_case() {
+    // 6 test images in 3 photos; distances to training by image.
+    let distances = vec![0.5, 2.5, 1.5, 1.7, 3.5, 4.0];
+    let groups = vec![0, 0, 1, 1, 2, 2];
+    let bands = DistanceBands::new(distances, groups, 2.0, &[1.0, 2.0, 3.0]).unwrap();
+    assert_eq!(bands.labels(), ["< 1", "1–2", "2–3", "≥ 3"]);
+    // Photos 0 and 1 have an image within 2.0; photo 2 is novel.
+    assert_eq!(bands.novel(), [false, false, false, false, true, true]);
+    assert_eq!(bands.group_counts(), (3, 1));
+    close(bands.share_within_threshold(), 3.0 / 6.0, 1e-12);
+    // The model gets image 1 and image 5 wrong.
+    let truth = [0u8; 6];
+    let pred = [0u8, 1, 0, 0, 0, 1];
+    let eval = Evaluation::from_predictions(&truth, &pred).unwrap();
+    let acc = bands.accuracy(&eval).unwrap();
+    let names: Vec<&str> = acc.iter().map(|b| b.band.as_str()).collect();
+    assert_eq!(names, ["< 1", "1–2", "2–3", "≥ 3", "novel groups"]);
+    let got: Vec<Option<(usize, usize, usize)>> = acc
+        .iter()
+        .map(|b| b.accuracy.as_ref().map(|a| (a.n, a.correct, a.groups)))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            Some((1, 1, 1)),
+            Some((2, 2, 1)),
+            Some((1, 0, 1)),
+            Some((2, 1, 1)),
+            Some((2, 1, 1))
+        ]
+    );
+    let table = bands.table(&[("m", &eval)]).unwrap().to_text();
+    assert!(table.contains("1 of 3 test photos are novel"), "{table}");
+}
