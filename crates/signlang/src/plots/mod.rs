@@ -42,6 +42,7 @@ mod curves;
 mod data;
 mod evaluation;
 mod search;
+mod settings;
 
 #[allow(unused_imports)] // filled by the models branch
 pub use curves::*;
@@ -49,3 +50,4 @@ pub use data::*;
 #[allow(unused_imports)] // filled by the evaluation branch
 pub use evaluation::*;
 pub use search::*;
+pub use settings::*;
