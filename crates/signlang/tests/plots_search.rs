@@ -316,3 +316,33 @@ fn settings_panels_are_the_settings_that_vary() {
     );
     assert_eq!(count_text(&svg, "256-128"), 1);
 }
+
+#[test]
+fn outcome_stages_name_the_rungs() {
+    use signlang::plots::outcome_stages;
+    use signlang::study::{Run, SearchOutcome};
+    let stages = study();
+    let run = |e: &RunEntry| Run {
+        entry: e.clone(),
+        cached: true,
+    };
+    let cnn = SearchOutcome {
+        name: "CNN successive halving".into(),
+        rungs: vec![
+            stages[2].1.iter().map(run).collect(),
+            stages[3].1.iter().map(run).collect(),
+        ],
+    };
+    let got = outcome_stages(&cnn, "CNN");
+    let names: Vec<&str> = got.iter().map(|s| s.0.as_str()).collect();
+    assert_eq!(names, ["CNN rung 1", "CNN rung 2"]);
+    assert_eq!(got[1].1, stages[3].1);
+    let dense = SearchOutcome {
+        name: "dense random search".into(),
+        rungs: vec![stages[1].1.iter().map(run).collect()],
+    };
+    let got = outcome_stages(&dense, "dense search");
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].0, "dense search");
+    assert_eq!(got[0].1.len(), 6);
+}
