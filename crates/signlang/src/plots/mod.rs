@@ -42,6 +42,8 @@ mod curves;
 mod data;
 mod distance;
 mod evaluation;
+mod search;
+mod settings;
 
 #[allow(unused_imports)] // filled by the models branch
 pub use curves::*;
@@ -49,3 +51,5 @@ pub use data::*;
 pub use distance::*;
 #[allow(unused_imports)] // filled by the evaluation branch
 pub use evaluation::*;
+pub use search::*;
+pub use settings::*;
