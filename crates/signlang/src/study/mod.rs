@@ -63,6 +63,7 @@
 mod backend;
 mod ledger;
 pub mod recipes;
+mod records;
 mod scale;
 mod search;
 mod test_eval;
@@ -91,6 +92,7 @@ pub use search::{
     Candidate, Grid, Plan, PlanCost, RandomSearch, Rung, SearchOutcome, SuccessiveHalving,
 };
 pub use test_eval::TestPredictions;
+pub use records::{Cell, CellKind, RecordsError, RunRecord, RUN_COLUMNS};
 pub use views::{settings_summary, RunRow, RunsTable};
 
 use ledger::now_rfc3339;
