@@ -90,9 +90,17 @@ fn spreadsheet_csvs_a_bom_is_noted_and_utf16_is_one_line() {
     text += "\r\n";
     let bom = dir.path().join("excel.csv");
     std::fs::write(&bom, [b"\xef\xbb\xbf".as_slice(), text.as_bytes()].concat()).unwrap();
-    let out = signlang().args(["data", "check"]).arg(&bom).output().unwrap();
+    let out = signlang()
+        .args(["data", "check"])
+        .arg(&bom)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(
         stdout.contains("Note: the file starts with a UTF-8 byte-order mark"),
         "{stdout}"
@@ -104,7 +112,11 @@ fn spreadsheet_csvs_a_bom_is_noted_and_utf16_is_one_line() {
         .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
         .collect();
     std::fs::write(&utf16, bytes).unwrap();
-    let out = signlang().args(["data", "check"]).arg(&utf16).output().unwrap();
+    let out = signlang()
+        .args(["data", "check"])
+        .arg(&utf16)
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(

@@ -259,7 +259,12 @@ pub fn export_model_with(
     let onnx = if options.onnx {
         let out = dir.join(crate::onnx::ONNX_FILE);
         let python = options.python.as_deref();
-        Some(crate::onnx::export_onnx(&pt, &out, &options.onnx_metadata, python)?)
+        Some(crate::onnx::export_onnx(
+            &pt,
+            &out,
+            &options.onnx_metadata,
+            python,
+        )?)
     } else {
         None
     };

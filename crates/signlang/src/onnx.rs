@@ -83,7 +83,9 @@ pub enum OnnxError {
         key: String,
     },
     /// The interpreter could not be started.
-    #[error("could not run `{command}`: {source}; check that the venv's python works (`make setup`)")]
+    #[error(
+        "could not run `{command}`: {source}; check that the venv's python works (`make setup`)"
+    )]
     Spawn {
         /// The command line.
         command: String,
@@ -158,10 +160,7 @@ pub fn export_onnx(
     if !python.exists() {
         return Err(OnnxError::NoPython { python });
     }
-    let mut args: Vec<String> = vec![
-        model_pt.display().to_string(),
-        out.display().to_string(),
-    ];
+    let mut args: Vec<String> = vec![model_pt.display().to_string(), out.display().to_string()];
     args.extend(metadata.iter().map(|(k, v)| format!("{k}={v}")));
     let command = format!(
         "{} scripts/export_onnx.py {}",
@@ -278,7 +277,13 @@ mod tests {
         .unwrap_err();
         let msg = err.to_string();
         assert!(matches!(err, OnnxError::Failed { .. }), "{msg}");
-        assert!(msg.contains("/bin/false scripts/export_onnx.py model.pt"), "{msg}");
-        assert!(msg.contains("pip install -r scripts/requirements.txt"), "{msg}");
+        assert!(
+            msg.contains("/bin/false scripts/export_onnx.py model.pt"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("pip install -r scripts/requirements.txt"),
+            "{msg}"
+        );
     }
 }

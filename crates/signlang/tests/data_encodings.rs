@@ -73,15 +73,21 @@ fn a_cr_inside_a_cell_is_reported_escaped() {
         "{texts:?}"
     );
     assert!(
-        texts.contains(&r#"row 2 (line 3): column pixel9 is "\x00\x1fx", not an integer"#.to_string()),
+        texts.contains(
+            &r#"row 2 (line 3): column pixel9 is "\x00\x1fx", not an integer"#.to_string()
+        ),
         "{texts:?}"
     );
-    assert!(report.problems.iter().any(
-        |p| matches!(&p.kind, ProblemKind::NotANumber { text, .. } if text == "20\r4")
-    ));
+    assert!(report
+        .problems
+        .iter()
+        .any(|p| matches!(&p.kind, ProblemKind::NotANumber { text, .. } if text == "20\r4")));
     // The printed report holds no raw control characters.
     let shown = report.to_string();
-    assert!(!shown.contains('\r') && !shown.contains('\u{0}'), "{shown:?}");
+    assert!(
+        !shown.contains('\r') && !shown.contains('\u{0}'),
+        "{shown:?}"
+    );
 }
 
 #[test]
@@ -124,7 +130,11 @@ fn utf16_files_get_one_clear_line() {
     be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
     one_line_error("utf16be.csv", &be, "UTF-16 (big-endian");
     let bare: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
-    one_line_error("utf16-no-bom.csv", &bare, "UTF-16 without a byte-order mark");
+    one_line_error(
+        "utf16-no-bom.csv",
+        &bare,
+        "UTF-16 without a byte-order mark",
+    );
 }
 
 #[test]

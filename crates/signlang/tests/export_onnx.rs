@@ -195,7 +195,10 @@ fn a_failing_python_step_is_a_typed_error() {
     );
     let msg = err.to_string();
     assert!(msg.contains("/bin/false scripts/export_onnx.py"), "{msg}");
-    assert!(msg.contains("-m pip install -r scripts/requirements.txt"), "{msg}");
+    assert!(
+        msg.contains("-m pip install -r scripts/requirements.txt"),
+        "{msg}"
+    );
     assert!(!dir.path().join("model.onnx").exists());
 
     // Without ONNX, the rest is written.

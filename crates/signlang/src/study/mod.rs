@@ -87,12 +87,12 @@ pub use backend::{Net, Progress, TrainError, TrainOptions, Trained};
 pub use ledger::{
     DataRef, EntryStatus, Ledger, RunEntry, TestTouch, ValidationMetrics, FORMAT_VERSION,
 };
+pub use records::{Cell, CellKind, RecordsError, RunRecord, RUN_COLUMNS};
 pub use scale::Scale;
 pub use search::{
     Candidate, Grid, Plan, PlanCost, RandomSearch, Rung, SearchOutcome, SuccessiveHalving,
 };
 pub use test_eval::TestPredictions;
-pub use records::{Cell, CellKind, RecordsError, RunRecord, RUN_COLUMNS};
 pub use views::{settings_summary, RunRow, RunsTable};
 
 use ledger::now_rfc3339;
