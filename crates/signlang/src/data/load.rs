@@ -86,11 +86,10 @@ pub const QUOTE_MAX_CHARS: usize = 40;
 /// `\"`, `\\` escaped as in Rust, other control characters as `\xNN`,
 /// and cut after [`QUOTE_MAX_CHARS`] characters with `…` and the full length.
 ///
-/// ```
-/// use signlang::data::load::quote;
-/// assert_eq!(quote("204\r"), r#""204\r""#);
-/// assert_eq!(quote("\u{0}\u{1f}a"), r#""\x00\x1fa""#);
-/// assert_eq!(quote(&"x".repeat(50)), format!("\"{}\"… (50 characters)", "x".repeat(40)));
+/// ```text
+/// 204<CR>            → "204\r"
+/// <NUL><US>a         → "\x00\x1fa"
+/// 50 × x             → "xxxx…(40 x)…"… (50 characters)
 /// ```
 pub fn quote(text: &str) -> String {
     let mut out = String::from("\"");
