@@ -77,3 +77,51 @@ fn problems_are_listed_with_exit_0_and_unreadable_files_exit_non_zero() {
     );
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn spreadsheet_csvs_a_bom_is_noted_and_utf16_is_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("label");
+    for i in 1..=784 {
+        text += &format!(",pixel{i}");
+    }
+    text += "\r\n3";
+    text += &",0".repeat(784);
+    text += "\r\n";
+    let bom = dir.path().join("excel.csv");
+    std::fs::write(&bom, [b"\xef\xbb\xbf".as_slice(), text.as_bytes()].concat()).unwrap();
+    let out = signlang()
+        .args(["data", "check"])
+        .arg(&bom)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("Note: the file starts with a UTF-8 byte-order mark"),
+        "{stdout}"
+    );
+
+    let utf16 = dir.path().join("utf16.csv");
+    let bytes: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    std::fs::write(&utf16, bytes).unwrap();
+    let out = signlang()
+        .args(["data", "check"])
+        .arg(&utf16)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("utf16.csv") && stderr.contains("UTF-16"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}

@@ -5,6 +5,7 @@
 //! | file | content |
 //! |---|---|
 //! | `model.pt` | TorchScript (traced in eval mode), loads with `torch.jit.load` or `torch::jit::load` |
+//! | `model.onnx` | ONNX (dynamic batch), for ONNX Runtime in apps; see [`crate::onnx`] |
 //! | `model.safetensors` | the weights, named as in the [`VarStore`] |
 //! | `spec.json` | the [`ModelSpec`] that rebuilds the network in this crate |
 //! | `labels.json` | the 24 letters in output order |
@@ -27,6 +28,7 @@ use tch::{CModule, Device, Kind, Tensor};
 use crate::data::{Dataset, PIXELS};
 use crate::letters::{LETTERS, NUM_CLASSES};
 use crate::model::ModelSpec;
+pub use crate::onnx::ExportOptions;
 
 /// The resize filter used to bring images to 28×28.
 pub const RESIZE_FILTER: FilterType = FilterType::Lanczos3;
@@ -89,6 +91,9 @@ pub enum ExportError {
         /// The output shape.
         shape: Vec<i64>,
     },
+    /// The ONNX export failed.
+    #[error(transparent)]
+    Onnx(#[from] crate::onnx::OnnxError),
     /// An image file could not be read or decoded.
     #[error("cannot read image {path}: {reason}")]
     Image {
@@ -111,6 +116,9 @@ pub struct ExportInfo {
     /// Largest absolute difference between the TorchScript model and the
     /// network on the check batch (batch size 7).
     pub max_abs_diff: f64,
+    /// Largest absolute difference between ONNX Runtime and the TorchScript
+    /// model on the check batch, when `model.onnx` was written.
+    pub onnx_max_abs_diff: Option<f64>,
 }
 
 fn torch(what: impl Into<String>) -> impl FnOnce(tch::TchError) -> ExportError {
@@ -163,8 +171,9 @@ fn check_batch(n: i64, device: Device) -> Tensor {
 }
 
 /// Exports a trained network to `dir` (created if needed): `model.pt`
-/// (TorchScript, traced in eval mode on a 1×1×28×28 example),
-/// `model.safetensors`, `spec.json`, `labels.json` and `README.md`.
+/// (TorchScript, traced in eval mode on a 1×1×28×28 example), `model.onnx`,
+/// `model.safetensors`, `spec.json`, `labels.json` and `README.md`; see
+/// [`export_model_with`] for options (ONNX metadata, no ONNX).
 ///
 /// The TorchScript model is reloaded and checked against `net` on a batch
 /// of 7 images, so a forward pass that bakes in the batch size is caught.
@@ -175,6 +184,19 @@ pub fn export_model(
     spec: &ModelSpec,
     vs: &VarStore,
     net: &impl ModuleT,
+) -> Result<ExportInfo, ExportError> {
+    export_model_with(dir, spec, vs, net, &ExportOptions::default())
+}
+
+/// [`export_model`] with options: whether to write `model.onnx` (through
+/// the project venv's Python, [`crate::onnx::export_onnx`]) and the string
+/// metadata stored in it.
+pub fn export_model_with(
+    dir: impl AsRef<Path>,
+    spec: &ModelSpec,
+    vs: &VarStore,
+    net: &impl ModuleT,
+    options: &ExportOptions,
 ) -> Result<ExportInfo, ExportError> {
     let dir = dir.as_ref();
     std::fs::create_dir_all(dir).map_err(|source| ExportError::Io {
@@ -234,6 +256,19 @@ pub fn export_model(
             diff,
         });
     }
+    let onnx = if options.onnx {
+        let out = dir.join(crate::onnx::ONNX_FILE);
+        let python = options.python.as_deref();
+        Some(crate::onnx::export_onnx(
+            &pt,
+            &out,
+            &options.onnx_metadata,
+            python,
+        )?)
+    } else {
+        None
+    };
+    files.extend(onnx.as_ref().map(|o| o.path.clone()));
 
     // Weights.
     let weights = dir.join("model.safetensors");
@@ -260,7 +295,11 @@ pub fn export_model(
 
     let parameters: i64 = vs.variables().values().map(|t| t.numel() as i64).sum();
     let readme = dir.join("README.md");
-    write(&readme, &readme_text(parameters))?;
+    let mut text = readme_text(parameters);
+    if options.onnx {
+        text += &crate::onnx::readme_section(&options.onnx_metadata);
+    }
+    write(&readme, &text)?;
     files.push(readme);
 
     Ok(ExportInfo {
@@ -268,6 +307,7 @@ pub fn export_model(
         files,
         parameters,
         max_abs_diff: diff,
+        onnx_max_abs_diff: onnx.map(|o| o.max_abs_diff),
     })
 }
 
@@ -283,6 +323,7 @@ Weights: {parameters} numbers.
 ## Files
 
 - `model.pt`: TorchScript; load with `torch.jit.load` (Python) or `torch::jit::load` (C++).
+- `model.onnx` (when exported): the same network for ONNX Runtime (see below).
 - `model.safetensors`: the same weights, for rebuilding the network from `spec.json`.
 - `spec.json`: the network's description (the `signlang` crate's `ModelSpec`).
 - `labels.json`: the letters in output order.

@@ -12,6 +12,7 @@
 //! | [`display`] | inline HTML / SVG for the evcxr notebook |
 //! | [`model`] | model specs (dense, CNN) and the networks built from them |
 //! | [`train`] | training configs, the trainer, learning histories |
+//! | [`export`], [`onnx`] | TorchScript / safetensors / ONNX export, the classifier |
 
 pub mod data;
 pub mod display;
@@ -19,6 +20,7 @@ pub mod evaluate;
 pub mod export;
 pub mod letters;
 pub mod model;
+pub mod onnx;
 pub mod plots;
 pub mod study;
 pub mod train;

@@ -7,7 +7,7 @@
 //! invalid rows (the only policy), says which and why, and never touches
 //! the source file.
 
-use super::load::{column_name, RawTable, COLUMNS, NULL};
+use super::load::{column_name, quote, RawTable, COLUMNS, NULL};
 use super::{Dataset, PIXELS};
 use crate::display::{escape, Html, Table};
 use crate::letters::{class_of_label, LABEL_J, LETTERS, NUM_CLASSES};
@@ -61,7 +61,7 @@ impl fmt::Display for ProblemKind {
             ProblemKind::Blank => write!(f, "blank row"),
             ProblemKind::MissingCell { column } => write!(f, "empty cell in column {column}"),
             ProblemKind::NotANumber { column, text } => {
-                write!(f, "column {column} is {text:?}, not an integer")
+                write!(f, "column {column} is {}, not an integer", quote(text))
             }
             ProblemKind::LabelOutOfRange { label } => {
                 write!(f, "label {label} is outside 0..=24")
@@ -100,6 +100,8 @@ pub struct CheckReport {
     pub columns: usize,
     /// Whether lines end in CRLF.
     pub crlf: bool,
+    /// Whether the file started with a UTF-8 byte-order mark (accepted).
+    pub utf8_bom: bool,
     /// Every problem, by row.
     pub problems: Vec<Problem>,
     /// Rows that have at least one problem (sorted).
@@ -114,6 +116,20 @@ impl CheckReport {
     /// True when no row has a problem.
     pub fn is_clean(&self) -> bool {
         self.problems.is_empty()
+    }
+
+    /// Remarks about the file that are not problems (e.g. a UTF-8
+    /// byte-order mark, as spreadsheet programs write).
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.utf8_bom {
+            notes.push(
+                "the file starts with a UTF-8 byte-order mark (as spreadsheet programs write \
+                 \"CSV UTF-8\"); it was skipped"
+                    .to_string(),
+            );
+        }
+        notes
     }
 
     /// The report as a table of findings (HTML inline in evcxr, text in terminals).
@@ -178,6 +194,10 @@ impl CheckReport {
         ]);
         let mut html = t.to_html();
         let mut text = t.to_text();
+        for note in self.notes() {
+            html += &format!("<p><b>Note:</b> {}</p>", escape(&note));
+            text += &format!("Note: {note}\n");
+        }
         if !self.problems.is_empty() {
             let shown = self.problems.iter().take(20);
             html += "<p><b>First problems:</b></p><ul>";
@@ -232,7 +252,7 @@ pub fn check(table: &RawTable) -> CheckReport {
     }
     for (row, c, text) in &table.bad_cells {
         let column = column_name(*c);
-        let kind = if text.is_empty() {
+        let kind = if text.trim().is_empty() {
             ProblemKind::MissingCell { column }
         } else {
             ProblemKind::NotANumber {
@@ -296,6 +316,7 @@ pub fn check(table: &RawTable) -> CheckReport {
         rows: table.file_rows,
         columns: COLUMNS,
         crlf: table.crlf,
+        utf8_bom: table.utf8_bom,
         problems,
         invalid_rows,
         duplicates,

@@ -7,6 +7,14 @@
 //! CSV parser with an explicit all-integer schema; cells that are empty or
 //! not integers become nulls that the checker reports. Lines with the wrong
 //! number of fields are set aside before parsing and reported too.
+//!
+//! Encodings: UTF-8 (or ASCII), with or without the byte-order mark that
+//! spreadsheet programs write ("CSV UTF-8"); the mark is skipped and noted
+//! ([`RawTable::utf8_bom`]). UTF-16 (with its byte-order mark, or without:
+//! every other byte zero) and bytes that are not valid UTF-8 (binary data,
+//! Latin-1, …) are refused with [`DataError::Encoding`], one line naming the
+//! file and the fix. Cell and header texts quoted in messages go through
+//! [`quote`]: control characters escaped, long texts cut.
 
 use super::{DataError, PIXELS};
 use flate2::read::MultiGzDecoder;
@@ -41,6 +49,8 @@ pub struct RawTable {
     pub bad_cells: Vec<(u32, usize, String)>,
     /// Whether the file had CRLF line ends.
     pub crlf: bool,
+    /// Whether the file started with a UTF-8 byte-order mark (skipped).
+    pub utf8_bom: bool,
 }
 
 impl RawTable {
@@ -67,6 +77,75 @@ pub fn column_name(c: usize) -> String {
     } else {
         format!("pixel{c}")
     }
+}
+
+/// Longest text, in characters, that [`quote`] shows in full.
+pub const QUOTE_MAX_CHARS: usize = 40;
+
+/// Quotes a text for a message: in double quotes, with `\r`, `\n`, `\t`,
+/// `\"`, `\\` escaped as in Rust, other control characters as `\xNN`,
+/// and cut after [`QUOTE_MAX_CHARS`] characters with `…` and the full length.
+///
+/// ```text
+/// 204<CR>            → "204\r"
+/// <NUL><US>a         → "\x00\x1fa"
+/// 50 × x             → "xxxx…(40 x)…"… (50 characters)
+/// ```
+pub fn quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars().take(QUOTE_MAX_CHARS) {
+        match c {
+            '\r' | '\n' | '\t' | '"' | '\\' => out.extend(c.escape_debug()),
+            c if c.is_control() && (c as u32) < 0x100 => out += &format!("\\x{:02x}", c as u32),
+            c => out.extend(c.escape_debug()),
+        }
+    }
+    out.push('"');
+    let n = text.chars().count();
+    if n > QUOTE_MAX_CHARS {
+        out += &format!("… ({n} characters)");
+    }
+    out
+}
+
+/// Refuses text that is not UTF-8: UTF-16 (by its byte-order mark, or
+/// zeros in every other byte of the start) and invalid UTF-8 (binary data,
+/// other encodings). Returns whether a UTF-8 byte-order mark leads.
+fn check_encoding(path: &Path, bytes: &[u8]) -> Result<bool, DataError> {
+    let encoding = |detail: String| DataError::Encoding {
+        path: path.to_path_buf(),
+        detail,
+    };
+    const SAVE: &str = "save it as \"CSV UTF-8\" in the spreadsheet program, or convert it \
+                        with `iconv -f UTF-16 -t UTF-8`";
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        let order = if bytes[0] == 0xff { "little" } else { "big" };
+        return Err(encoding(format!(
+            "the file is UTF-16 ({order}-endian, it starts with a UTF-16 byte-order mark), \
+             not UTF-8; {SAVE}"
+        )));
+    }
+    let head = &bytes[..bytes.len().min(64)];
+    let zeros = head.iter().filter(|&&b| b == 0).count();
+    if head.len() >= 8 && zeros * 3 >= head.len() {
+        return Err(encoding(format!(
+            "the file is not UTF-8 text ({zeros} of its first {} bytes are zero: UTF-16 \
+             without a byte-order mark, or binary data); {SAVE}, or check that it is the \
+             right file",
+            head.len()
+        )));
+    }
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let at = e.valid_up_to();
+        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        return Err(encoding(format!(
+            "the file is not UTF-8 text: byte 0x{:02x} at line {line} (byte offset {at}) is \
+             not valid UTF-8 (binary data, or another encoding such as Latin-1); check that \
+             it is the right file, and save it as \"CSV UTF-8\"",
+            bytes[at]
+        )));
+    }
+    Ok(bytes.starts_with(b"\xef\xbb\xbf"))
 }
 
 /// Reads the file's bytes, decompressing gzip (detected by its magic bytes).
@@ -106,8 +185,12 @@ pub fn load_raw(path: impl AsRef<Path>) -> Result<RawTable, DataError> {
 }
 
 /// Parses CSV bytes already in memory (see [`load_raw`]); `path` names them in errors.
-pub fn parse_raw(path: &Path, bytes: Vec<u8>) -> Result<RawTable, DataError> {
+pub fn parse_raw(path: &Path, mut bytes: Vec<u8>) -> Result<RawTable, DataError> {
     let path_buf = path.to_path_buf();
+    let utf8_bom = check_encoding(path, &bytes)?;
+    if utf8_bom {
+        bytes.drain(..3);
+    }
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(DataError::Empty { path: path_buf });
     }
@@ -179,6 +262,7 @@ pub fn parse_raw(path: &Path, bytes: Vec<u8>) -> Result<RawTable, DataError> {
         blank,
         bad_cells: Vec::new(),
         crlf,
+        utf8_bom,
     };
     // Name the text of each null cell.
     for (i, &(s, e)) in good_spans.iter().enumerate() {
@@ -187,7 +271,7 @@ pub fn parse_raw(path: &Path, bytes: Vec<u8>) -> Result<RawTable, DataError> {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             for (c, text) in line.split(|&b| b == b',').enumerate() {
                 if table.cells[i * COLUMNS + c] == NULL {
-                    let text = String::from_utf8_lossy(text).trim().to_string();
+                    let text = String::from_utf8_lossy(text).into_owned();
                     table.bad_cells.push((table.rows[i], c, text));
                 }
             }
@@ -216,7 +300,7 @@ fn check_header(path: &Path, header: &[u8]) -> Result<(), DataError> {
                 path: path.to_path_buf(),
                 column: c + 1,
                 expected: want.unwrap_or_else(|| "(end of line)".into()),
-                found: found.unwrap_or_else(|| "(end of line)".into()),
+                found: found.map_or_else(|| "(end of line)".into(), |f| quote(&f)),
             });
         }
     }

@@ -74,7 +74,7 @@ pub enum DataError {
         path: PathBuf,
     },
     /// The header is not `label,pixel1,...,pixel784`.
-    #[error("{path}: line 1 (header), column {column}: expected `{expected}`, found `{found}`; the header must be `label,pixel1,...,pixel784`")]
+    #[error("{path}: line 1 (header), column {column}: expected `{expected}`, found {found}; the header must be `label,pixel1,...,pixel784`")]
     WrongHeader {
         /// The file.
         path: PathBuf,
@@ -82,8 +82,16 @@ pub enum DataError {
         column: usize,
         /// Expected name.
         expected: String,
-        /// Found name.
+        /// Found name, quoted ([`load::quote`]), or "(end of line)".
         found: String,
+    },
+    /// The file is not UTF-8 text: UTF-16, binary data, or another encoding.
+    #[error("{path}: {detail}")]
+    Encoding {
+        /// The file.
+        path: PathBuf,
+        /// What was found, and the fix.
+        detail: String,
     },
     /// The CSV parser failed.
     #[error("{path}: cannot parse as CSV: {detail}")]

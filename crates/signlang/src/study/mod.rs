@@ -64,6 +64,7 @@ mod backend;
 pub mod finals;
 mod ledger;
 pub mod recipes;
+mod records;
 mod scale;
 mod search;
 mod test_eval;
@@ -88,6 +89,7 @@ pub use finals::{seed_table, seeded_finals, validation_evaluations, SeedTests, S
 pub use ledger::{
     DataRef, EntryStatus, Ledger, RunEntry, TestTouch, ValidationMetrics, FORMAT_VERSION,
 };
+pub use records::{Cell, CellKind, RecordsError, RunRecord, RUN_COLUMNS};
 pub use scale::Scale;
 pub use search::{
     Candidate, Grid, Plan, PlanCost, RandomSearch, Rung, SearchOutcome, SuccessiveHalving,

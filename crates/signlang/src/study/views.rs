@@ -6,7 +6,8 @@ use std::fmt;
 
 use polars::prelude::{Column, DataFrame, PolarsResult};
 
-use super::{EntryStatus, RunEntry, Study};
+use super::records::{Cell, RunRecord, RUN_COLUMNS};
+use super::{EntryStatus, RunEntry, Study, TestTouch};
 use crate::display::{Html, Table};
 use crate::model::{Activation, ModelSpec, Padding};
 use crate::train::{Optimizer, Schedule, TrainConfig};
@@ -51,11 +52,15 @@ impl RunRow {
 }
 
 /// A table of runs, one row per run; shows inline in evcxr, prints as text,
-/// and converts to a polars `DataFrame`.
+/// and converts to a polars `DataFrame`, CSV and JSON (one flat record per
+/// run: [`RunsTable::to_flat_dataframe`], [`RunsTable::to_csv`],
+/// [`RunsTable::to_json`]).
 #[derive(Clone, Debug, Default)]
 pub struct RunsTable {
     /// The rows.
     pub rows: Vec<RunRow>,
+    /// The same runs as flat records (every setting its own column).
+    pub records: Vec<RunRecord>,
     /// Caption (e.g. the budget line).
     pub caption: Option<String>,
 }
@@ -63,10 +68,30 @@ pub struct RunsTable {
 impl RunsTable {
     /// The table of some runs.
     pub fn of(entries: &[RunEntry]) -> Self {
+        let rows: Vec<RunRow> = entries.iter().map(RunRow::of).collect();
+        let records = entries
+            .iter()
+            .zip(&rows)
+            .map(|(e, r)| RunRecord::of(e, &r.settings, 0))
+            .collect();
         RunsTable {
-            rows: entries.iter().map(RunRow::of).collect(),
+            rows,
+            records,
             caption: None,
         }
+    }
+
+    /// Sets each record's `test_touches` to the number of `touches` of its run.
+    pub fn with_test_touches(mut self, touches: &[TestTouch]) -> Self {
+        let column = RUN_COLUMNS
+            .iter()
+            .position(|(n, _)| *n == "test_touches")
+            .unwrap_or(0);
+        for (row, record) in self.rows.iter().zip(&mut self.records) {
+            let n = touches.iter().filter(|t| t.run_id == row.id).count();
+            record.cells[column] = Cell::Int(i64::try_from(n).ok());
+        }
+        self
     }
 
     /// As a [`Table`].
@@ -176,7 +201,7 @@ impl Study {
 
     /// The runs table, captioned with the budget line.
     pub fn table(&self) -> RunsTable {
-        let mut t = RunsTable::of(self.runs());
+        let mut t = RunsTable::of(self.runs()).with_test_touches(self.test_touches());
         t.caption = Some(self.budget_line());
         t
     }
