@@ -12,11 +12,15 @@
 //! | [`display`] | inline HTML / SVG for the evcxr notebook |
 //! | [`model`] | model specs (dense, CNN) and the networks built from them |
 //! | [`train`] | training configs, the trainer, learning histories |
+//! | [`calibrate`] | calibration error, temperature scaling, an abstain threshold |
+//! | [`field`] | field check: score labelled photos with an exported model |
 
+pub mod calibrate;
 pub mod data;
 pub mod display;
 pub mod evaluate;
 pub mod export;
+pub mod field;
 pub mod letters;
 pub mod model;
 pub mod plots;

@@ -38,10 +38,12 @@ pub(crate) fn render(
     Svg { svg }
 }
 
+mod calibration;
 mod curves;
 mod data;
 mod evaluation;
 
+pub use calibration::*;
 #[allow(unused_imports)] // filled by the models branch
 pub use curves::*;
 pub use data::*;
