@@ -75,7 +75,8 @@ fn bad_inputs_are_errors_not_panics() {
 }
 
 /// `n` images whose labels are drawn from `softmax(z)` but whose reported
-/// probabilities are `softmax(z / t_true)`: the best temperature is `t_true`.
+/// probabilities are `softmax(z · t_true)` (over-confident for `t_true > 1`):
+/// the best temperature is `t_true`.
 fn overconfident(n: usize, t_true: f64, seed: u64) -> (Vec<Probs>, Vec<u8>) {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut probs = Vec::with_capacity(n);
@@ -95,7 +96,7 @@ fn overconfident(n: usize, t_true: f64, seed: u64) -> (Vec<Probs>, Vec<u8>) {
             })
             .unwrap_or(NUM_CLASSES - 1);
         truth.push(label as u8);
-        let scaled: Vec<f64> = z.iter().map(|v| v / t_true).collect();
+        let scaled: Vec<f64> = z.iter().map(|v| v * t_true).collect();
         probs.push(softmax(&scaled));
     }
     (probs, truth)
