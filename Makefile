@@ -17,9 +17,14 @@ setup:
 release: setup
 	cargo build --release -p signlang-cli
 
+# Field photos for the notebook's field check (measuring only), when the folder exists.
+FIELD_DIR := $(abspath $(CURDIR)/../shared/field/roboflow-handcrop)
+FIELD_ENV := $(if $(wildcard $(FIELD_DIR)/*),SIGNLANG_FIELD_DIR=$(FIELD_DIR),)
+
 ## The study: execute notebooks/assignment.ipynb headless (in place) and write notebooks/assignment.html.
+## Sets SIGNLANG_FIELD_DIR to ../shared/field/roboflow-handcrop when that folder exists.
 notebook: setup
-	$(PY) scripts/run_notebook.py notebooks/assignment.ipynb --html notebooks/assignment.html --in-place
+	$(FIELD_ENV) $(PY) scripts/run_notebook.py notebooks/assignment.ipynb --html notebooks/assignment.html --in-place
 
 lint: setup
 	cargo fmt --all --check

@@ -102,6 +102,9 @@ pub enum ExportError {
         /// Why.
         reason: String,
     },
+    /// The export directory's `calibration.json` is unreadable or invalid.
+    #[error(transparent)]
+    Calibration(#[from] crate::calibrate::CalibrateError),
 }
 
 /// What [`export_model`] wrote.
@@ -397,10 +400,12 @@ pub fn preprocess_image(path: impl AsRef<Path>) -> Result<[u8; PIXELS], ExportEr
 pub struct Classifier {
     module: CModule,
     path: PathBuf,
+    calibration: Option<crate::calibrate::Calibration>,
 }
 
 impl Classifier {
-    /// Loads `model.pt` from an export directory written by [`export_model`].
+    /// Loads `model.pt` from an export directory written by [`export_model`],
+    /// and its `calibration.json` when present (see [`crate::calibrate`]).
     pub fn load(dir: impl AsRef<Path>) -> Result<Classifier, ExportError> {
         let dir = dir.as_ref();
         if !dir.is_dir() {
@@ -417,7 +422,17 @@ impl Classifier {
             path.display()
         )))?;
         module.set_eval();
-        Ok(Classifier { module, path })
+        let calibration = crate::calibrate::Calibration::load(dir)?;
+        Ok(Classifier {
+            module,
+            path,
+            calibration,
+        })
+    }
+
+    /// The calibration read from `calibration.json`, if any.
+    pub fn calibration(&self) -> Option<&crate::calibrate::Calibration> {
+        self.calibration.as_ref()
     }
 
     /// The model file.
@@ -425,7 +440,8 @@ impl Classifier {
         &self.path
     }
 
-    /// Letter probabilities (`N×24`, softmax of the model's output) for an
+    /// Letter probabilities (`N×24`, softmax of the model's output, divided
+    /// by the calibration's temperature when there is one) for an
     /// `N×1×28×28` float batch in `[0, 1]`.
     pub fn probabilities(&self, images: &Tensor) -> Result<Tensor, ExportError> {
         let out = tch::no_grad(|| self.module.forward_ts(&[images]))
@@ -437,7 +453,8 @@ impl Classifier {
                 shape,
             });
         }
-        Ok(out.softmax(-1, Kind::Float))
+        let t = self.calibration.as_ref().map_or(1.0, |c| c.temperature);
+        Ok((out / t).softmax(-1, Kind::Float))
     }
 
     /// The predicted class (argmax) of each image of `data`, in batches.

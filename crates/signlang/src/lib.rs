@@ -12,12 +12,19 @@
 //! | [`display`] | inline HTML / SVG for the evcxr notebook |
 //! | [`model`] | model specs (dense, CNN) and the networks built from them |
 //! | [`train`] | training configs, the trainer, learning histories |
+//! | [`evaluate`] | accuracy with source photos as the unit, clustered McNemar, goals, the client report |
+//! | [`study`] | the 50-run ledger, searches, the recipes, seeded finals, the recorded test split |
+//! | [`plots`] | SVG figures |
 //! | [`export`], [`onnx`] | TorchScript / safetensors / ONNX export, the classifier |
+//! | [`calibrate`] | calibration error, temperature scaling, an abstain threshold |
+//! | [`field`] | field check: score labelled photos with an exported model |
 
+pub mod calibrate;
 pub mod data;
 pub mod display;
 pub mod evaluate;
 pub mod export;
+pub mod field;
 pub mod letters;
 pub mod model;
 pub mod onnx;

@@ -38,6 +38,7 @@ pub(crate) fn render(
     Svg { svg }
 }
 
+mod calibration;
 mod curves;
 mod data;
 mod distance;
@@ -45,6 +46,7 @@ mod evaluation;
 mod search;
 mod settings;
 
+pub use calibration::*;
 #[allow(unused_imports)] // filled by the models branch
 pub use curves::*;
 pub use data::*;

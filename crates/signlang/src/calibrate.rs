@@ -1,0 +1,523 @@
+//! Calibration and an abstain rule: is the model's confidence worth
+//! believing, and when should an app say "unsure" instead of a letter?
+//!
+//! - [`expected_calibration_error`] and [`reliability_bins`]: the gap between
+//!   confidence (top-1 probability) and accuracy, in 15 equal-width bins;
+//! - [`fit_temperature`]: temperature scaling fitted on validation
+//!   (minimum negative log-likelihood over `T`, golden-section search on
+//!   `log T`, deterministic);
+//! - [`coverage_curve`], [`choose_threshold`] and [`at_threshold`]: how many
+//!   images an app would accept at a confidence threshold, and how accurate
+//!   those are;
+//! - [`Calibration`]: temperature + threshold, fitted on validation, saved as
+//!   `calibration.json` next to an exported model and applied by
+//!   [`crate::export::Classifier`] when present.
+//!
+//! The exported network outputs **logits**; the study's probabilities
+//! (`train::predict_proba`, `TestPredictions::probabilities`) are their
+//! softmax. `softmax(log p / T)` equals `softmax(logits / T)` (a log-softmax
+//! differs from the logits by a constant per image), so temperature scaling
+//! works the same on stored probabilities as on logits.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::display::Table;
+use crate::evaluate::{wilson_interval, Interval};
+use crate::letters::NUM_CLASSES;
+
+/// Number of equal-width confidence bins of the ECE and reliability diagram.
+pub const ECE_BINS: usize = 15;
+/// Default accuracy the accepted images must reach on validation.
+pub const DEFAULT_TARGET: f64 = 0.99;
+/// File name of the calibration in an export directory.
+pub const CALIBRATION_FILE: &str = "calibration.json";
+
+/// Class probabilities of one image.
+pub type Probs = [f32; NUM_CLASSES];
+
+/// Errors of calibration.
+#[derive(Debug, thiserror::Error)]
+pub enum CalibrateError {
+    /// No images to fit or measure on.
+    #[error("calibration needs at least one image, got none")]
+    Empty,
+    /// Probabilities and truth of different lengths.
+    #[error("{probs} probability rows but {truth} true classes: pass the same images to both")]
+    LengthMismatch {
+        /// Rows of probabilities.
+        probs: usize,
+        /// True classes.
+        truth: usize,
+    },
+    /// A true class outside 0..24.
+    #[error("true class {class} at row {row} is outside 0..24 (use class indices, not labels)")]
+    BadClass {
+        /// Row of the bad class.
+        row: usize,
+        /// The class.
+        class: u8,
+    },
+    /// A target accuracy outside (0, 1].
+    #[error("target accuracy {0} must be in (0, 1], e.g. 0.99")]
+    BadTarget(f64),
+    /// Reading or writing calibration.json failed.
+    #[error("{path}: {reason}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+fn check(probs: &[Probs], truth: &[u8]) -> Result<(), CalibrateError> {
+    if probs.len() != truth.len() {
+        return Err(CalibrateError::LengthMismatch {
+            probs: probs.len(),
+            truth: truth.len(),
+        });
+    }
+    if probs.is_empty() {
+        return Err(CalibrateError::Empty);
+    }
+    match truth.iter().position(|&c| c as usize >= NUM_CLASSES) {
+        Some(row) => Err(CalibrateError::BadClass {
+            row,
+            class: truth[row],
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The predicted class (arg-max) and its probability (the confidence).
+pub fn top1(p: &Probs) -> (u8, f64) {
+    let (c, v) = p
+        .iter()
+        .enumerate()
+        .fold((0, f32::NEG_INFINITY), |(bc, bv), (c, &v)| {
+            if v > bv {
+                (c, v)
+            } else {
+                (bc, bv)
+            }
+        });
+    (c as u8, f64::from(v))
+}
+
+/// Probabilities at temperature `t`: `softmax(log p / t)` (`t = 1` gives `p`
+/// back up to rounding; `t > 1` softens, `t < 1` sharpens). Zero
+/// probabilities stay (near) zero.
+pub fn apply_temperature(p: &Probs, t: f64) -> Probs {
+    let logits: Vec<f64> = p
+        .iter()
+        .map(|&v| f64::from(v).max(1e-45).ln() / t)
+        .collect();
+    softmax(&logits)
+}
+
+/// Softmax of logits (any scale), as `f32` probabilities.
+pub fn softmax(logits: &[f64]) -> Probs {
+    let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let exps: Vec<f64> = logits.iter().map(|&v| (v - max).exp()).collect();
+    let sum: f64 = exps.iter().sum();
+    let mut out = [0f32; NUM_CLASSES];
+    for (o, e) in out.iter_mut().zip(exps) {
+        *o = (e / sum) as f32;
+    }
+    out
+}
+
+/// One confidence bin of a reliability diagram.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReliabilityBin {
+    /// Lower edge (exclusive, except for the first bin).
+    pub lo: f64,
+    /// Upper edge (inclusive).
+    pub hi: f64,
+    /// Images whose confidence falls in the bin.
+    pub n: usize,
+    /// Mean confidence of those images (NaN when empty).
+    pub confidence: f64,
+    /// Their accuracy (NaN when empty).
+    pub accuracy: f64,
+}
+
+/// Top-1 confidences in `bins` equal-width bins over `[0, 1]` (bin `i`
+/// holds `(i/bins, (i+1)/bins]`, the first also 0).
+pub fn reliability_bins(
+    probs: &[Probs],
+    truth: &[u8],
+    bins: usize,
+) -> Result<Vec<ReliabilityBin>, CalibrateError> {
+    check(probs, truth)?;
+    let bins = bins.max(1);
+    let mut sums = vec![(0usize, 0f64, 0usize); bins];
+    for (p, &t) in probs.iter().zip(truth) {
+        let (c, conf) = top1(p);
+        let i = ((conf * bins as f64).ceil() as usize).clamp(1, bins) - 1;
+        sums[i].0 += 1;
+        sums[i].1 += conf;
+        sums[i].2 += usize::from(c == t);
+    }
+    Ok(sums
+        .into_iter()
+        .enumerate()
+        .map(|(i, (n, conf, correct))| ReliabilityBin {
+            lo: i as f64 / bins as f64,
+            hi: (i + 1) as f64 / bins as f64,
+            n,
+            confidence: if n == 0 { f64::NAN } else { conf / n as f64 },
+            accuracy: if n == 0 {
+                f64::NAN
+            } else {
+                correct as f64 / n as f64
+            },
+        })
+        .collect())
+}
+
+/// Expected calibration error with [`ECE_BINS`] equal-width bins: the
+/// image-weighted mean of |accuracy − mean confidence| over the bins.
+pub fn expected_calibration_error(probs: &[Probs], truth: &[u8]) -> Result<f64, CalibrateError> {
+    let bins = reliability_bins(probs, truth, ECE_BINS)?;
+    let n = probs.len() as f64;
+    Ok(bins
+        .iter()
+        .filter(|b| b.n > 0)
+        .map(|b| b.n as f64 / n * (b.accuracy - b.confidence).abs())
+        .sum())
+}
+
+/// Mean negative log-likelihood of the true classes at temperature `t`.
+pub fn nll(probs: &[Probs], truth: &[u8], t: f64) -> f64 {
+    let mut total = 0.0;
+    for (p, &y) in probs.iter().zip(truth) {
+        let z: Vec<f64> = p
+            .iter()
+            .map(|&v| f64::from(v).max(1e-45).ln() / t)
+            .collect();
+        let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let lse = max + z.iter().map(|v| (v - max).exp()).sum::<f64>().ln();
+        total += lse - z[y as usize];
+    }
+    total / probs.len().max(1) as f64
+}
+
+/// The temperature in `[0.05, 20]` that minimises [`nll`] on these images:
+/// golden-section search on `log T` to a relative precision of about 1e-6
+/// (the NLL is unimodal in `log T`). Deterministic.
+pub fn fit_temperature(probs: &[Probs], truth: &[u8]) -> Result<f64, CalibrateError> {
+    check(probs, truth)?;
+    let f = |log_t: f64| nll(probs, truth, log_t.exp());
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    let (mut a, mut b) = (0.05f64.ln(), 20f64.ln());
+    let mut c = b - g * (b - a);
+    let mut d = a + g * (b - a);
+    let (mut fc, mut fd) = (f(c), f(d));
+    while b - a > 1e-6 {
+        if fc <= fd {
+            (b, d, fd) = (d, c, fc);
+            c = b - g * (b - a);
+            fc = f(c);
+        } else {
+            (a, c, fc) = (c, d, fd);
+            d = a + g * (b - a);
+            fd = f(d);
+        }
+    }
+    Ok(((a + b) / 2.0).exp())
+}
+
+/// One point of the coverage–accuracy curve: accept images whose
+/// confidence is at least `threshold`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CoveragePoint {
+    /// The confidence threshold (an image's confidence ≥ it: accepted).
+    pub threshold: f64,
+    /// Accepted images.
+    pub accepted: usize,
+    /// Correct among the accepted.
+    pub correct: usize,
+    /// Accepted share of all images.
+    pub coverage: f64,
+    /// Accuracy on the accepted images.
+    pub accuracy: f64,
+}
+
+/// The coverage–accuracy curve: one point per distinct confidence, from
+/// the highest threshold (fewest images accepted) to the lowest (all).
+pub fn coverage_curve(probs: &[Probs], truth: &[u8]) -> Result<Vec<CoveragePoint>, CalibrateError> {
+    check(probs, truth)?;
+    let mut scored: Vec<(f64, bool)> = probs
+        .iter()
+        .zip(truth)
+        .map(|(p, &t)| {
+            let (c, conf) = top1(p);
+            (conf, c == t)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let n = scored.len();
+    let mut out = Vec::new();
+    let (mut accepted, mut correct) = (0, 0);
+    for (i, &(conf, ok)) in scored.iter().enumerate() {
+        accepted += 1;
+        correct += usize::from(ok);
+        // Ties are accepted together: emit a point after the last of them.
+        if i + 1 == n || scored[i + 1].0 < conf {
+            out.push(CoveragePoint {
+                threshold: conf,
+                accepted,
+                correct,
+                coverage: accepted as f64 / n as f64,
+                accuracy: correct as f64 / accepted as f64,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The lowest confidence threshold whose accepted images are at least
+/// `target` accurate (on the images given: validation). When no threshold
+/// reaches the target, the threshold is just above the highest confidence
+/// (nothing is accepted).
+pub fn choose_threshold(probs: &[Probs], truth: &[u8], target: f64) -> Result<f64, CalibrateError> {
+    if !(target > 0.0 && target <= 1.0) {
+        return Err(CalibrateError::BadTarget(target));
+    }
+    let curve = coverage_curve(probs, truth)?;
+    let best = curve
+        .iter()
+        .rev()
+        .find(|p| p.accuracy >= target)
+        .map(|p| p.threshold);
+    Ok(best.unwrap_or_else(|| next_up(curve[0].threshold)))
+}
+
+/// The smallest `f64` above `x` that still rejects an `f32` confidence of `x`.
+fn next_up(x: f64) -> f64 {
+    f64::from(f32::from_bits((x as f32).to_bits() + 1))
+}
+
+/// What a confidence threshold does on one set of predictions.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Operating {
+    /// The threshold.
+    pub threshold: f64,
+    /// All images.
+    pub n: usize,
+    /// Images accepted (confidence ≥ threshold).
+    pub accepted: usize,
+    /// Correct among the accepted.
+    pub correct: usize,
+    /// Correct among all images (no abstaining).
+    pub correct_all: usize,
+    /// Accepted share.
+    pub coverage: f64,
+    /// Accuracy on the accepted (NaN when none are accepted).
+    pub accuracy: f64,
+    /// 95% Wilson interval of that accuracy.
+    pub ci: Interval,
+}
+
+impl Operating {
+    /// `"coverage 41.2% (78/190), accuracy 96.2% [89.3%, 98.7%] on accepted"`.
+    pub fn summary(&self) -> String {
+        let acc = if self.accepted == 0 {
+            "no image accepted".to_string()
+        } else {
+            format!(
+                "accuracy {:.1}% {} on accepted",
+                100.0 * self.accuracy,
+                self.ci.percent()
+            )
+        };
+        format!(
+            "coverage {:.1}% ({}/{}), {acc}",
+            100.0 * self.coverage,
+            self.accepted,
+            self.n
+        )
+    }
+}
+
+/// Coverage and accuracy of a threshold on any set of predictions (test,
+/// a corruption, field photos).
+pub fn at_threshold(
+    probs: &[Probs],
+    truth: &[u8],
+    threshold: f64,
+) -> Result<Operating, CalibrateError> {
+    check(probs, truth)?;
+    let (mut accepted, mut correct, mut correct_all) = (0, 0, 0);
+    for (p, &t) in probs.iter().zip(truth) {
+        let (c, conf) = top1(p);
+        correct_all += usize::from(c == t);
+        if conf >= threshold {
+            accepted += 1;
+            correct += usize::from(c == t);
+        }
+    }
+    let n = probs.len();
+    Ok(Operating {
+        threshold,
+        n,
+        accepted,
+        correct,
+        correct_all,
+        coverage: accepted as f64 / n as f64,
+        accuracy: if accepted == 0 {
+            f64::NAN
+        } else {
+            correct as f64 / accepted as f64
+        },
+        ci: wilson_interval(correct, accepted, 0.95),
+    })
+}
+
+/// A fitted calibration: the temperature and the abstain threshold, as
+/// stored in `calibration.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    /// Divide the model's logits by this before the softmax.
+    pub temperature: f64,
+    /// Calibrated top-1 probability below which the answer is "unsure".
+    pub threshold: f64,
+    /// Accuracy the accepted validation images reach at the threshold (the target).
+    pub target_accuracy: f64,
+    /// Which data the temperature and threshold were fitted on.
+    pub fitted_on: String,
+    /// Number of images they were fitted on.
+    pub fitted_images: usize,
+    /// ECE (15 bins) on the fitting data before temperature scaling.
+    pub ece_before: f64,
+    /// ECE (15 bins) on the fitting data after temperature scaling.
+    pub ece_after: f64,
+    /// How an app applies it.
+    #[serde(default)]
+    pub usage: String,
+}
+
+impl Calibration {
+    /// Fits the temperature on validation probabilities, then the lowest
+    /// threshold whose accepted validation images reach `target` accuracy
+    /// (on the calibrated probabilities). `fitted_on` says "validation split".
+    pub fn fit(
+        val_probs: &[Probs],
+        val_truth: &[u8],
+        target: f64,
+    ) -> Result<Calibration, CalibrateError> {
+        let temperature = fit_temperature(val_probs, val_truth)?;
+        let scaled: Vec<Probs> = val_probs
+            .iter()
+            .map(|p| apply_temperature(p, temperature))
+            .collect();
+        Ok(Calibration {
+            temperature,
+            threshold: choose_threshold(&scaled, val_truth, target)?,
+            target_accuracy: target,
+            fitted_on: "validation split".into(),
+            fitted_images: val_probs.len(),
+            ece_before: expected_calibration_error(val_probs, val_truth)?,
+            ece_after: expected_calibration_error(&scaled, val_truth)?,
+            usage: "probabilities = softmax(logits / temperature); answer 'unsure' when the \
+                    largest probability is below threshold"
+                .into(),
+        })
+    }
+
+    /// Calibrated probabilities of a batch.
+    pub fn apply(&self, probs: &[Probs]) -> Vec<Probs> {
+        probs
+            .iter()
+            .map(|p| apply_temperature(p, self.temperature))
+            .collect()
+    }
+
+    /// True when a calibrated confidence is below the threshold.
+    pub fn is_unsure(&self, confidence: f64) -> bool {
+        confidence < self.threshold
+    }
+
+    /// A table, one row per set of (uncalibrated) predictions: images,
+    /// accuracy, ECE before and after, and coverage and accuracy at the
+    /// threshold.
+    pub fn report(&self, sets: &[(&str, &[Probs], &[u8])]) -> Result<Table, CalibrateError> {
+        let mut table = Table::new([
+            "set",
+            "images",
+            "accuracy",
+            "ECE raw",
+            "ECE calibrated",
+            "coverage",
+            "accuracy on accepted (95% CI)",
+        ])
+        .with_caption(format!(
+            "Temperature {:.3}, abstain below {:.4} (target {:.1}% on {}, {} images)",
+            self.temperature,
+            self.threshold,
+            100.0 * self.target_accuracy,
+            self.fitted_on,
+            self.fitted_images
+        ));
+        for (name, probs, truth) in sets {
+            let scaled = self.apply(probs);
+            let op = at_threshold(&scaled, truth, self.threshold)?;
+            table.push([
+                name.to_string(),
+                op.n.to_string(),
+                format!("{:.1}%", 100.0 * op.correct_all as f64 / op.n as f64),
+                format!("{:.4}", expected_calibration_error(probs, truth)?),
+                format!("{:.4}", expected_calibration_error(&scaled, truth)?),
+                format!("{:.1}% ({}/{})", 100.0 * op.coverage, op.accepted, op.n),
+                if op.accepted == 0 {
+                    "none accepted".into()
+                } else {
+                    format!("{:.2}% {}", 100.0 * op.accuracy, op.ci.percent())
+                },
+            ]);
+        }
+        Ok(table)
+    }
+
+    /// Writes `calibration.json` into an export directory (call after
+    /// `export::export_model`); returns its path.
+    pub fn save(&self, export_dir: impl AsRef<Path>) -> Result<PathBuf, CalibrateError> {
+        let path = export_dir.as_ref().join(CALIBRATION_FILE);
+        let err = |reason: String| CalibrateError::File {
+            path: path.clone(),
+            reason,
+        };
+        let json = serde_json::to_string_pretty(self).map_err(|e| err(e.to_string()))?;
+        std::fs::write(&path, json).map_err(|e| err(e.to_string()))?;
+        Ok(path)
+    }
+
+    /// Reads `calibration.json` from an export directory: `None` when there
+    /// is none, an error naming the file when it is unreadable or invalid.
+    pub fn load(export_dir: impl AsRef<Path>) -> Result<Option<Calibration>, CalibrateError> {
+        let path = export_dir.as_ref().join(CALIBRATION_FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let err = |reason: String| CalibrateError::File {
+            path: path.clone(),
+            reason,
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| err(e.to_string()))?;
+        let cal: Calibration = serde_json::from_str(&text).map_err(|e| {
+            err(format!(
+                "not a valid calibration ({e}); write it again with Calibration::save"
+            ))
+        })?;
+        if !(cal.temperature.is_finite() && cal.temperature > 0.0) {
+            return Err(err(format!(
+                "temperature {} must be a positive number",
+                cal.temperature
+            )));
+        }
+        Ok(Some(cal))
+    }
+}

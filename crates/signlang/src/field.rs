@@ -1,0 +1,476 @@
+//! Field check: score a folder of labelled photos with an exported model.
+//!
+//! Each photo's true letter is the first character of its file name
+//! (`A_1.jpg`, `b-hand.png`; case-insensitive). Photos are read and
+//! preprocessed like any image the app would see
+//! ([`crate::export::preprocess_image`]); the probabilities are calibrated
+//! when the export directory has a `calibration.json` (see
+//! [`crate::calibrate`]), and an image is `unsure` below its threshold.
+//!
+//! A bad file (unreadable, not an image, a name that is not a letter)
+//! becomes a [`FieldFailure`] naming the file; the others are still scored.
+//!
+//! Field photos are for **measuring** only, never for choosing models or
+//! thresholds.
+
+use std::path::{Path, PathBuf};
+
+use tch::{Kind, Tensor};
+
+use crate::calibrate::{at_threshold, top1, Operating, Probs};
+use crate::data::PIXELS;
+use crate::display::{escape, Html, Table};
+use crate::evaluate::Evaluation;
+use crate::export::{preprocess_image, Classifier, ExportError};
+use crate::letters::{class_of_letter, letter};
+
+/// The environment variable naming the field-photo folder for
+/// [`check_from_env`] (`make notebook` sets it when the folder exists).
+pub const FIELD_DIR_ENV: &str = "SIGNLANG_FIELD_DIR";
+
+/// The file extensions read from a folder (case-insensitive).
+pub const IMAGE_EXTENSIONS: [&str; 3] = ["jpg", "jpeg", "png"];
+
+/// Errors of the field check.
+#[derive(Debug, thiserror::Error)]
+pub enum FieldError {
+    /// The file name does not start with one of the 24 letters.
+    #[error(
+        "{path}: {reason}; name field photos <LETTER>_<n>.jpg with one of the 24 static \
+         letters A–Y without J (J and Z need motion)"
+    )]
+    BadName {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// Reading, decoding or classifying the image failed.
+    #[error(transparent)]
+    Image(#[from] ExportError),
+    /// A folder could not be listed.
+    #[error("cannot list folder {path}: {reason}")]
+    Dir {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The true class of a field photo: the first character of its file name.
+pub fn truth_from_name(path: &Path) -> Result<u8, FieldError> {
+    let bad = |reason: String| FieldError::BadName {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| bad("the file name is not valid UTF-8".into()))?;
+    let first = name
+        .chars()
+        .next()
+        .ok_or_else(|| bad("empty name".into()))?;
+    match first.to_ascii_uppercase() {
+        'J' | 'Z' => Err(bad(format!(
+            "'{first}' is a letter the model cannot read (it needs motion)"
+        ))),
+        c => class_of_letter(c)
+            .ok_or_else(|| bad(format!("the name starts with '{first}', not a letter"))),
+    }
+}
+
+fn is_image(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+/// The `.jpg`, `.jpeg` and `.png` files of a folder (not its subfolders),
+/// sorted by path.
+pub fn list_images(dir: &Path) -> Result<Vec<PathBuf>, FieldError> {
+    let err = |e: std::io::Error| FieldError::Dir {
+        path: dir.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(err)? {
+        let path = entry.map_err(err)?.path();
+        if path.is_file() && is_image(&path) {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Folders replaced by their images ([`list_images`]); files kept as given.
+pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FieldError> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            out.extend(list_images(p)?);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// The model's answer for one image file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prediction {
+    /// The image file.
+    pub file: PathBuf,
+    /// The predicted class.
+    pub predicted: u8,
+    /// Its (calibrated, when the model has a calibration) probability.
+    pub confidence: f32,
+    /// The three most likely letters with probabilities, most likely first.
+    pub top3: Vec<(char, f32)>,
+    /// All 24 probabilities.
+    pub probabilities: Probs,
+    /// True when the confidence is below the calibration's threshold (never
+    /// without a calibration).
+    pub unsure: bool,
+}
+
+impl Prediction {
+    /// The predicted letter.
+    pub fn letter(&self) -> char {
+        letter(self.predicted)
+    }
+
+    /// One JSON object: file, truth (or null), predicted, probability, top3, unsure.
+    pub fn to_json(&self, truth: Option<char>) -> serde_json::Value {
+        let top3: Vec<serde_json::Value> = self
+            .top3
+            .iter()
+            .map(|(l, p)| serde_json::json!({ "letter": l.to_string(), "probability": p }))
+            .collect();
+        serde_json::json!({
+            "file": self.file.display().to_string(),
+            "truth": truth.map(|t| t.to_string()),
+            "predicted": self.letter().to_string(),
+            "probability": self.confidence,
+            "top3": top3,
+            "unsure": self.unsure,
+        })
+    }
+}
+
+fn probabilities(classifier: &Classifier, pixels: &[u8; PIXELS]) -> Result<Probs, ExportError> {
+    let x = Tensor::from_slice(pixels)
+        .view([1, 1, 28, 28])
+        .to_kind(Kind::Float)
+        / 255.0;
+    let p = classifier.probabilities(&x)?;
+    let v = Vec::<f32>::try_from(&p.view([-1])).map_err(|source| ExportError::Torch {
+        what: "reading probabilities".into(),
+        source,
+    })?;
+    let mut out = [0f32; crate::NUM_CLASSES];
+    out.copy_from_slice(&v);
+    Ok(out)
+}
+
+/// Reads, preprocesses and classifies one image file.
+pub fn predict_file(classifier: &Classifier, path: &Path) -> Result<Prediction, FieldError> {
+    let pixels = preprocess_image(path)?;
+    let probs = probabilities(classifier, &pixels)?;
+    let (predicted, confidence) = top1(&probs);
+    let mut ranked: Vec<(char, f32)> = probs
+        .iter()
+        .enumerate()
+        .map(|(c, &p)| (letter(c as u8), p))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    ranked.truncate(3);
+    Ok(Prediction {
+        file: path.to_path_buf(),
+        predicted,
+        confidence: confidence as f32,
+        top3: ranked,
+        probabilities: probs,
+        unsure: classifier
+            .calibration()
+            .is_some_and(|c| c.is_unsure(confidence)),
+    })
+}
+
+/// A scored field photo.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldRecord {
+    /// The true class, from the file name.
+    pub truth: u8,
+    /// The model's answer.
+    pub prediction: Prediction,
+}
+
+impl FieldRecord {
+    /// True when the predicted letter is the true one.
+    pub fn correct(&self) -> bool {
+        self.truth == self.prediction.predicted
+    }
+}
+
+/// A file that could not be scored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldFailure {
+    /// The file.
+    pub file: PathBuf,
+    /// The error, naming the file and the fix.
+    pub error: String,
+}
+
+/// The result of a field check.
+#[derive(Clone, Debug)]
+pub struct FieldReport {
+    /// What was scored (a folder or "N files").
+    pub source: String,
+    /// The scored photos, in file order.
+    pub records: Vec<FieldRecord>,
+    /// The files that could not be scored.
+    pub failures: Vec<FieldFailure>,
+    /// The calibration's threshold and temperature, when the model has one.
+    pub calibration: Option<(f64, f64)>,
+}
+
+/// Scores image files whose names start with their true letter. Each bad
+/// file becomes a [`FieldFailure`]; the others are still scored.
+pub fn check_files(classifier: &Classifier, files: &[PathBuf], source: &str) -> FieldReport {
+    let mut records = Vec::new();
+    let mut failures = Vec::new();
+    for file in files {
+        let scored = truth_from_name(file).and_then(|truth| {
+            predict_file(classifier, file).map(|prediction| FieldRecord { truth, prediction })
+        });
+        match scored {
+            Ok(r) => records.push(r),
+            Err(e) => failures.push(FieldFailure {
+                file: file.clone(),
+                error: e.to_string(),
+            }),
+        }
+    }
+    FieldReport {
+        source: source.to_string(),
+        records,
+        failures,
+        calibration: classifier
+            .calibration()
+            .map(|c| (c.threshold, c.temperature)),
+    }
+}
+
+/// Scores every `.jpg`, `.jpeg` and `.png` photo of a folder ([`check_files`]).
+pub fn check_dir(
+    classifier: &Classifier,
+    dir: impl AsRef<Path>,
+) -> Result<FieldReport, FieldError> {
+    let dir = dir.as_ref();
+    let files = list_images(dir)?;
+    Ok(check_files(classifier, &files, &dir.display().to_string()))
+}
+
+impl FieldReport {
+    /// True classes of the scored photos.
+    pub fn truth(&self) -> Vec<u8> {
+        self.records.iter().map(|r| r.truth).collect()
+    }
+
+    /// Probabilities of the scored photos (calibrated when the model is),
+    /// for [`crate::calibrate`] and the calibration plots.
+    pub fn probabilities(&self) -> Vec<Probs> {
+        self.records
+            .iter()
+            .map(|r| r.prediction.probabilities)
+            .collect()
+    }
+
+    /// Accuracy, per-letter statistics (95% Wilson intervals) and
+    /// confusions; `None` when no photo was scored.
+    pub fn evaluation(&self) -> Option<Evaluation> {
+        let predicted: Vec<u8> = self
+            .records
+            .iter()
+            .map(|r| r.prediction.predicted)
+            .collect();
+        Evaluation::from_predictions(&self.truth(), &predicted).ok()
+    }
+
+    /// Coverage and accuracy under the abstain rule; `None` without a
+    /// calibration or without scored photos.
+    pub fn abstain(&self) -> Option<Operating> {
+        let (threshold, _) = self.calibration?;
+        at_threshold(&self.probabilities(), &self.truth(), threshold).ok()
+    }
+
+    /// The headline numbers.
+    pub fn summary_table(&self) -> Table {
+        let mut t = Table::new(["measure", "value"]).with_caption(format!(
+            "Field check on {}: {} photos scored, {} failed",
+            self.source,
+            self.records.len(),
+            self.failures.len()
+        ));
+        if let Some(e) = self.evaluation() {
+            t.push([
+                "accuracy (95% Wilson CI)".to_string(),
+                format!(
+                    "{:.1}% ({}/{}) {}",
+                    100.0 * e.accuracy,
+                    e.correct,
+                    e.n,
+                    e.ci.percent()
+                ),
+            ]);
+        }
+        match (self.calibration, self.abstain()) {
+            (Some((th, temp)), Some(op)) => {
+                t.push([
+                    format!("abstain rule (confidence ≥ {th:.4}, temperature {temp:.3})"),
+                    op.summary(),
+                ]);
+            }
+            _ => t.push([
+                "abstain rule",
+                "no calibration.json: every image is answered",
+            ]),
+        }
+        t
+    }
+
+    /// Per-letter accuracy with 95% Wilson intervals and the most common wrong answer.
+    pub fn per_letter_table(&self) -> Table {
+        let mut t = Table::new([
+            "letter",
+            "photos",
+            "correct",
+            "accuracy",
+            "95% CI",
+            "often read as",
+        ])
+        .with_caption("Per letter");
+        let Some(e) = self.evaluation() else {
+            return t;
+        };
+        let confusions = e.confusions();
+        for l in e.letters.iter().filter(|l| l.n > 0) {
+            let worst = confusions
+                .iter()
+                .find(|c| c.truth == l.class)
+                .map(|c| format!("{} ({})", letter(c.predicted), c.count))
+                .unwrap_or_default();
+            t.push([
+                l.letter.to_string(),
+                l.n.to_string(),
+                l.correct.to_string(),
+                format!("{:.0}%", 100.0 * l.accuracy),
+                l.ci.percent(),
+                worst,
+            ]);
+        }
+        t
+    }
+
+    /// The `k` most common confusions (true → predicted).
+    pub fn confusions_table(&self, k: usize) -> Table {
+        let mut t = Table::new(["true", "read as", "photos"]).with_caption("Top confusions");
+        for c in self
+            .evaluation()
+            .map(|e| e.confusions())
+            .unwrap_or_default()
+            .iter()
+            .take(k)
+        {
+            t.push([
+                letter(c.truth).to_string(),
+                letter(c.predicted).to_string(),
+                c.count.to_string(),
+            ]);
+        }
+        t
+    }
+
+    /// The files that failed, with their errors.
+    pub fn failures_table(&self) -> Table {
+        let mut t = Table::new(["file", "error"]).with_caption("Files not scored");
+        for f in &self.failures {
+            t.push([f.file.display().to_string(), f.error.clone()]);
+        }
+        t
+    }
+
+    fn note() -> &'static str {
+        "The interval assumes independent photos; photos of one person (or one session) are \
+         not independent, so the true uncertainty is wider. Field photos measure the model; \
+         they must not be used to choose models or thresholds."
+    }
+
+    /// The whole report as plain text.
+    pub fn to_text(&self) -> String {
+        let mut parts = vec![self.summary_table().to_text(), Self::note().to_string()];
+        parts.push(self.per_letter_table().to_text());
+        parts.push(self.confusions_table(10).to_text());
+        if !self.failures.is_empty() {
+            parts.push(self.failures_table().to_text());
+        }
+        parts.join("\n\n")
+    }
+
+    /// The whole report as HTML for the notebook.
+    pub fn to_display(&self) -> Html {
+        let mut html = self.summary_table().to_html();
+        html += &format!("<p><em>{}</em></p>", escape(Self::note()));
+        html += &self.per_letter_table().to_html();
+        html += &self.confusions_table(10).to_html();
+        if !self.failures.is_empty() {
+            html += &self.failures_table().to_html();
+        }
+        Html::new(html, self.to_text())
+    }
+
+    /// Shows the report inline in evcxr.
+    pub fn evcxr_display(&self) {
+        self.to_display().evcxr_display();
+    }
+}
+
+impl std::fmt::Display for FieldReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_text())
+    }
+}
+
+/// Runs the field check with the model exported to `export_dir` on the
+/// folder named by `SIGNLANG_FIELD_DIR`. Returns a display that says plainly
+/// when the variable is not set, the folder is missing or the model cannot
+/// be loaded.
+pub fn check_from_env(export_dir: impl AsRef<Path>) -> Html {
+    let say = |msg: String| Html::new(format!("<p><strong>{}</strong></p>", escape(&msg)), msg);
+    let dir = match std::env::var_os(FIELD_DIR_ENV) {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => {
+            return say(format!(
+                "No field check: {FIELD_DIR_ENV} is not set. Set it to a folder of photos named \
+                 <LETTER>_<n>.jpg (`make notebook` sets it to ../shared/field/roboflow-handcrop \
+                 when that folder exists)."
+            ))
+        }
+    };
+    if !dir.is_dir() {
+        return say(format!(
+            "No field check: {FIELD_DIR_ENV} names {}, which is not a folder.",
+            dir.display()
+        ));
+    }
+    let result = Classifier::load(export_dir.as_ref())
+        .map_err(FieldError::from)
+        .and_then(|c| check_dir(&c, &dir));
+    match result {
+        Ok(report) => report.to_display(),
+        Err(e) => say(format!("No field check: {e}")),
+    }
+}
