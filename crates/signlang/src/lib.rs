@@ -7,12 +7,14 @@
 //!
 //! | module | stage |
 //! |---|---|
+//! | [`corrupt`] | corrupted copies of images (MNIST-C style) and robustness reports |
 //! | [`data`] | load, check, fix, split by source photo, tensors |
 //! | [`letters`] | the 24 static letters A–Y without J |
 //! | [`display`] | inline HTML / SVG for the evcxr notebook |
 //! | [`model`] | model specs (dense, CNN) and the networks built from them |
 //! | [`train`] | training configs, the trainer, learning histories |
 
+pub mod corrupt;
 pub mod data;
 pub mod display;
 pub mod evaluate;

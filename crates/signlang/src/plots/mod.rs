@@ -41,9 +41,11 @@ pub(crate) fn render(
 mod curves;
 mod data;
 mod evaluation;
+mod robustness;
 
 #[allow(unused_imports)] // filled by the models branch
 pub use curves::*;
 pub use data::*;
 #[allow(unused_imports)] // filled by the evaluation branch
 pub use evaluation::*;
+pub use robustness::{corruption_samples, robustness_curves};

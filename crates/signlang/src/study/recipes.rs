@@ -35,6 +35,7 @@ pub fn augmentation() -> Augmentation {
         zoom: 0.1,
         brightness: 0.1,
         contrast: 0.15,
+        ..Augmentation::none()
     }
 }
 
@@ -122,6 +123,7 @@ fn cnn(blocks: Vec<ConvBlock>, head: i64, dropout: f64) -> ModelSpec {
     ModelSpec::Cnn(CnnSpec {
         blocks,
         activation: Activation::Relu,
+        input_norm: false,
         head: DenseSpec {
             hidden: vec![head],
             dropout,
