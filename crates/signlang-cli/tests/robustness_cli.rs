@@ -15,7 +15,9 @@ fn small_csv(path: &std::path::Path, rows: usize) {
     writeln!(f, "label,{}", header.join(",")).unwrap();
     for r in 0..rows {
         let label = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11][r % 11];
-        let px: Vec<String> = (0..784).map(|i| ((i * 7 + r * 31) % 256).to_string()).collect();
+        let px: Vec<String> = (0..784)
+            .map(|i| ((i * 7 + r * 31) % 256).to_string())
+            .collect();
         writeln!(f, "{label},{}", px.join(",")).unwrap();
     }
 }
@@ -26,9 +28,12 @@ fn robustness_prints_a_row_per_corruption() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("model");
     let vs = nn::VarStore::new(Device::Cpu);
-    let net = nn::seq_t()
-        .add_fn(|x| x.flatten(1, -1))
-        .add(nn::linear(vs.root() / "fc", 784, 24, Default::default()));
+    let net = nn::seq_t().add_fn(|x| x.flatten(1, -1)).add(nn::linear(
+        vs.root() / "fc",
+        784,
+        24,
+        Default::default(),
+    ));
     export_model(&model, &ModelSpec::Dense(DenseSpec::default()), &vs, &net).unwrap();
     let csv = dir.path().join("small.csv");
     small_csv(&csv, 40);

@@ -222,9 +222,10 @@ fn occlude(x: &Tensor, side: i64, rng: &mut impl Rng) -> Tensor {
     let ys = Tensor::arange(h, opts).view([1, 1, h, 1]) + 0.5;
     let xs = Tensor::arange(w, opts).view([1, 1, 1, w]) + 0.5;
     let half = side as f64 / 2.0;
-    let inside = (ys - p.narrow(1, 0, 1)).abs().le(half).logical_and(
-        &(xs - p.narrow(1, 1, 1)).abs().le(half),
-    );
+    let inside = (ys - p.narrow(1, 0, 1))
+        .abs()
+        .le(half)
+        .logical_and(&(xs - p.narrow(1, 1, 1)).abs().le(half));
     let fill = p.narrow(1, 2, 1).expand_as(x);
     fill.where_self(&inside, x)
 }

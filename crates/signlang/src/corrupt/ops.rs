@@ -85,7 +85,9 @@ pub(crate) fn blur(images: &Tensor, sigmas: &[f64]) -> Tensor {
         (n, [1, n, h, w])
     };
     let kernel = kernel.narrow(0, 0, groups * k);
-    let x = images.reshape(shape).pad([r, r, r, r], "replicate", None::<f64>);
+    let x = images
+        .reshape(shape)
+        .pad([r, r, r, r], "replicate", None::<f64>);
     let none: Option<Tensor> = None;
     let conv = |x: Tensor, kh: i64, kw: i64| {
         let weight = kernel.view([groups, 1, kh, kw]);
@@ -113,7 +115,10 @@ pub(crate) fn normal(rng: &mut impl Rng, len: usize) -> Vec<f32> {
 pub(crate) fn normal_like(images: &Tensor, rng: &mut impl Rng) -> Tensor {
     let size = images.size();
     let v = normal(rng, size.iter().product::<i64>() as usize);
-    to_device(Tensor::from_slice(&v).view(size.as_slice()), images.device())
+    to_device(
+        Tensor::from_slice(&v).view(size.as_slice()),
+        images.device(),
+    )
 }
 
 /// Where an image is background: pixels within `0.12` of the median of its
@@ -136,14 +141,26 @@ pub(crate) fn background_mask(images: &Tensor) -> Tensor {
         .abs()
         .le(0.12)
         .to_kind(Kind::Float);
-    near.pad([1, 1, 1, 1], "replicate", None::<f64>)
-        .avg_pool2d([3, 3], [1, 1], [0, 0], false, true, None::<i64>)
+    near.pad([1, 1, 1, 1], "replicate", None::<f64>).avg_pool2d(
+        [3, 3],
+        [1, 1],
+        [0, 0],
+        false,
+        true,
+        None::<i64>,
+    )
 }
 
 /// A seeded cluttered texture per image, in `[0, 1]`: coarse blobs (4×4)
 /// plus finer detail (9×9), each upsampled bilinearly, plus three bright or
 /// dark straight strokes: a stand-in for furniture, clothes and walls.
-pub(crate) fn clutter_texture(n: i64, h: i64, w: i64, rng: &mut impl Rng, device: Device) -> Tensor {
+pub(crate) fn clutter_texture(
+    n: i64,
+    h: i64,
+    w: i64,
+    rng: &mut impl Rng,
+    device: Device,
+) -> Tensor {
     let grid = |side: i64, rng: &mut dyn rand::RngCore| {
         let v: Vec<f32> = (0..n * side * side).map(|_| rng.random::<f32>()).collect();
         Tensor::from_slice(&v)
@@ -241,7 +258,10 @@ mod tests {
         assert_eq!(v.len(), 20_001);
         let mean = v.iter().sum::<f32>() / v.len() as f32;
         let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / v.len() as f32;
-        assert!(mean.abs() < 0.03 && (var - 1.0).abs() < 0.05, "{mean} {var}");
+        assert!(
+            mean.abs() < 0.03 && (var - 1.0).abs() < 0.05,
+            "{mean} {var}"
+        );
     }
 
     #[test]
@@ -257,6 +277,12 @@ mod tests {
     fn jpeg_changes_a_textured_image_more_at_lower_quality() {
         let x = Tensor::rand([2, 1, 28, 28], (Kind::Float, Device::Cpu));
         let d = |q| (jpeg(&x, q) - &x).abs().mean(Kind::Float).double_value(&[]);
-        assert!(d(90) < d(30) && d(30) < d(5), "{} {} {}", d(90), d(30), d(5));
+        assert!(
+            d(90) < d(30) && d(30) < d(5),
+            "{} {} {}",
+            d(90),
+            d(30),
+            d(5)
+        );
     }
 }

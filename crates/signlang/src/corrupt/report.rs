@@ -101,8 +101,8 @@ impl RobustnessReport {
     /// their mean), then clean and the mean corruption accuracy.
     pub fn table(&self) -> Table {
         let pct = |v: f64| format!("{:.1}%", 100.0 * v);
-        let mut t = Table::new(["corruption", "1", "2", "3", "4", "5", "mean"]).with_caption(
-            format!(
+        let mut t =
+            Table::new(["corruption", "1", "2", "3", "4", "5", "mean"]).with_caption(format!(
                 "{} on {} ({} images, seed {}): clean {}, mean corruption accuracy {}",
                 self.model,
                 self.data,
@@ -110,8 +110,7 @@ impl RobustnessReport {
                 self.seed,
                 pct(self.clean),
                 pct(self.mean_corruption_accuracy())
-            ),
-        );
+            ));
         for r in &self.rows {
             let mut row = vec![r.corruption.name().to_string()];
             row.extend(r.accuracy.iter().map(|&a| pct(a)));
@@ -161,14 +160,15 @@ fn correct<E: fmt::Display>(
     let mut start = 0;
     while start < n {
         let len = CHUNK.min(n - start);
-        let p = predict(&images.narrow(0, start, len)).map_err(|e| {
-            RobustnessError::Predictor {
-                what: what(),
-                reason: e.to_string(),
-            }
+        let p = predict(&images.narrow(0, start, len)).map_err(|e| RobustnessError::Predictor {
+            what: what(),
+            reason: e.to_string(),
         })?;
         if p.size() != [len, NUM_CLASSES as i64] {
-            return Err(RobustnessError::BadPredictions { shape: p.size(), n: len });
+            return Err(RobustnessError::BadPredictions {
+                shape: p.size(),
+                n: len,
+            });
         }
         let hits = p
             .to_device(Device::Cpu)
@@ -243,9 +243,8 @@ pub fn evaluate_robustness_net(
     data: &Dataset,
     seed: u64,
 ) -> Result<RobustnessReport, RobustnessError> {
-    let predict = |x: &Tensor| {
-        Ok::<_, RobustnessError>(crate::train::predict_proba(net, x, device))
-    };
+    let predict =
+        |x: &Tensor| Ok::<_, RobustnessError>(crate::train::predict_proba(net, x, device));
     evaluate_robustness(model, predict, data, seed, stderr_progress(model))
 }
 

@@ -44,7 +44,11 @@ fn severity_zero_is_identity_and_a_seed_repeats() {
         assert!(mean_abs(&a, &x) > 1e-3, "{c} changed nothing");
     }
     // Random corruptions change with the seed.
-    for c in [Corruption::GaussianNoise, Corruption::Occlusion, Corruption::Clutter] {
+    for c in [
+        Corruption::GaussianNoise,
+        Corruption::Occlusion,
+        Corruption::Clutter,
+    ] {
         assert!(!c.apply(&x, 3, 3).equal(&c.apply(&x, 3, 4)), "{c}");
     }
 }
@@ -98,8 +102,12 @@ fn halves(n: usize) -> Dataset {
 
 /// Predicts class 0 when the left half is brighter, else class 1.
 fn half_predictor(x: &Tensor) -> Result<Tensor, String> {
-    let left = x.narrow(3, 0, 14).sum_dim_intlist([1i64, 2, 3].as_slice(), false, Kind::Float);
-    let right = x.narrow(3, 14, 14).sum_dim_intlist([1i64, 2, 3].as_slice(), false, Kind::Float);
+    let left = x
+        .narrow(3, 0, 14)
+        .sum_dim_intlist([1i64, 2, 3].as_slice(), false, Kind::Float);
+    let right = x
+        .narrow(3, 14, 14)
+        .sum_dim_intlist([1i64, 2, 3].as_slice(), false, Kind::Float);
     let class = left.lt_tensor(&right).to_kind(Kind::Int64);
     Ok(class.one_hot(24).to_kind(Kind::Float))
 }
@@ -108,8 +116,10 @@ fn half_predictor(x: &Tensor) -> Result<Tensor, String> {
 fn robustness_reports_real_accuracies_and_repeats_for_a_seed() {
     let data = halves(40);
     let mut steps = Vec::new();
-    let report =
-        evaluate_robustness("halves", half_predictor, &data, 1, |d, t| steps.push((d, t))).unwrap();
+    let report = evaluate_robustness("halves", half_predictor, &data, 1, |d, t| {
+        steps.push((d, t))
+    })
+    .unwrap();
     assert_eq!(steps.len(), 66);
     assert_eq!(steps.last(), Some(&(66, 66)));
     assert_eq!(report.clean, 1.0);
@@ -122,7 +132,10 @@ fn robustness_reports_real_accuracies_and_repeats_for_a_seed() {
     let mean = report.mean_corruption_accuracy();
     assert!(mean > 0.5 && mean < 1.0, "{mean}");
     let text = report.to_string();
-    assert!(text.contains("mean corruption") && text.contains("jpeg"), "{text}");
+    assert!(
+        text.contains("mean corruption") && text.contains("jpeg"),
+        "{text}"
+    );
     let again = evaluate_robustness("halves", half_predictor, &data, 1, |_, _| {}).unwrap();
     assert_eq!(again, report);
 }
@@ -132,9 +145,13 @@ fn robustness_rejects_empty_data_and_bad_predictions() {
     let empty = halves(0);
     let err = evaluate_robustness("m", half_predictor, &empty, 1, |_, _| {}).unwrap_err();
     assert!(err.to_string().contains("halves"), "{err}");
-    let bad = |x: &Tensor| Ok::<_, String>(Tensor::zeros([x.size()[0], 3], (Kind::Float, Device::Cpu)));
+    let bad =
+        |x: &Tensor| Ok::<_, String>(Tensor::zeros([x.size()[0], 3], (Kind::Float, Device::Cpu)));
     let err = evaluate_robustness("m", bad, &halves(4), 1, |_, _| {}).unwrap_err();
-    assert!(matches!(err, RobustnessError::BadPredictions { .. }), "{err}");
+    assert!(
+        matches!(err, RobustnessError::BadPredictions { .. }),
+        "{err}"
+    );
     let failing = |_: &Tensor| Err::<Tensor, _>("out of memory");
     let err = evaluate_robustness("m", failing, &halves(4), 1, |_, _| {}).unwrap_err();
     assert!(err.to_string().contains("out of memory"), "{err}");

@@ -19,7 +19,11 @@ fn curve(r: &RobustnessReport, c: Option<Corruption>) -> Vec<(f64, f64)> {
             Some(c) => r.accuracy(c, s).unwrap_or(f64::NAN),
             None => {
                 let k = r.rows.len().max(1) as f64;
-                r.rows.iter().map(|row| row.accuracy[usize::from(s) - 1]).sum::<f64>() / k
+                r.rows
+                    .iter()
+                    .map(|row| row.accuracy[usize::from(s) - 1])
+                    .sum::<f64>()
+                    / k
             }
         };
         pts.push((f64::from(s), v));
@@ -100,7 +104,10 @@ pub fn robustness_curves(reports: &[&RobustnessReport], title: &str) -> Svg {
 /// severities 1, 3 and 5 (random draws from `seed`): one row per corruption.
 pub fn corruption_samples(pixels: &[u8], seed: u64, title: &str) -> Svg {
     let image = if pixels.len() == PIXELS {
-        Tensor::from_slice(pixels).view([1, 1, 28, 28]).to_kind(Kind::Float) / 255.0
+        Tensor::from_slice(pixels)
+            .view([1, 1, 28, 28])
+            .to_kind(Kind::Float)
+            / 255.0
     } else {
         Tensor::zeros([1, 1, 28, 28], (Kind::Float, tch::Device::Cpu))
     };
@@ -125,7 +132,11 @@ pub fn corruption_samples(pixels: &[u8], seed: u64, title: &str) -> Svg {
         escape(title)
     );
     for (j, s) in severities.iter().enumerate() {
-        let head = if *s == 0 { "clean".to_string() } else { format!("severity {s}") };
+        let head = if *s == 0 {
+            "clean".to_string()
+        } else {
+            format!("severity {s}")
+        };
         svg += &format!(
             r#"<text x="{}" y="{}" font-family="sans-serif" font-size="12" text-anchor="middle">{head}</text>"#,
             label_w + j as u32 * cell_w + side / 2,

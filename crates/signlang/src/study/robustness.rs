@@ -97,7 +97,10 @@ mod tests {
         }
     }
 
-    fn trained(weights: bool) -> impl FnOnce(&ModelSpec, &TrainConfig, &Dataset, &Dataset) -> Result<TrainerOutput, String> {
+    fn trained(
+        weights: bool,
+    ) -> impl FnOnce(&ModelSpec, &TrainConfig, &Dataset, &Dataset) -> Result<TrainerOutput, String>
+    {
         move |spec, _, _, _| {
             let vs = tch::nn::VarStore::new(tch::Device::Cpu);
             let _ = backend::build_net(spec, &vs.root());
@@ -165,7 +168,10 @@ mod tests {
             .entry
             .id;
         let bad = study.robustness_on_test_with(&id, &test, 0, "bad", |x: &Tensor| {
-            Ok::<_, String>(Tensor::zeros([x.size()[0], 2], (Kind::Float, tch::Device::Cpu)))
+            Ok::<_, String>(Tensor::zeros(
+                [x.size()[0], 2],
+                (Kind::Float, tch::Device::Cpu),
+            ))
         });
         let err = bad.unwrap_err();
         assert!(matches!(err, StudyError::Robustness { .. }), "{err}");

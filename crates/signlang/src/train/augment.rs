@@ -9,7 +9,7 @@
 //! older configs augment exactly as before.
 
 use rand::Rng;
-use tch::{Device, Kind, Tensor};
+use tch::{Kind, Tensor};
 
 use super::Augmentation;
 use crate::corrupt::ops;
@@ -132,7 +132,9 @@ impl Augmentation {
             (0..n).map(|_| rng.random_range(0.0..=strength)).collect()
         };
         if self.mirror {
-            let flip: Vec<f32> = (0..n).map(|_| f32::from(u8::from(rng.random::<bool>()))).collect();
+            let flip: Vec<f32> = (0..n)
+                .map(|_| f32::from(u8::from(rng.random::<bool>())))
+                .collect();
             let flip = ops::per_image(&flip, device).gt(0.5);
             out = out.flip([3]).where_self(&flip, &out);
         }
@@ -174,14 +176,19 @@ fn erase(images: &Tensor, p: f64, rng: &mut impl Rng) -> Tensor {
             continue;
         }
         let area = rng.random_range(0.02..0.2f32) * h * w;
-        let ratio = rng.random_range(-std::f32::consts::LN_2..std::f32::consts::LN_2).exp();
+        let ratio = rng
+            .random_range(-std::f32::consts::LN_2..std::f32::consts::LN_2)
+            .exp();
         let eh = (area * ratio).sqrt().min(h);
         let ew = (area / ratio).sqrt().min(w);
         let top = rng.random_range(0.0..=(h - eh));
         let left = rng.random_range(0.0..=(w - ew));
         params.extend([top, top + eh, left, left + ew]);
     }
-    let p = ops::to_device(Tensor::from_slice(&params).view([n, 4, 1, 1]), images.device());
+    let p = ops::to_device(
+        Tensor::from_slice(&params).view([n, 4, 1, 1]),
+        images.device(),
+    );
     let opts = (Kind::Float, images.device());
     let ys = Tensor::arange(size[2], opts).view([1, 1, size[2], 1]) + 0.5;
     let xs = Tensor::arange(size[3], opts).view([1, 1, 1, size[3]]) + 0.5;
@@ -191,7 +198,10 @@ fn erase(images: &Tensor, p: f64, rng: &mut impl Rng) -> Tensor {
         .logical_and(&xs.ge_tensor(&p.narrow(1, 2, 1)))
         .logical_and(&xs.lt_tensor(&p.narrow(1, 3, 1)));
     let fill: Vec<f32> = (0..images.numel()).map(|_| rng.random::<f32>()).collect();
-    let fill = ops::to_device(Tensor::from_slice(&fill).view(size.as_slice()), images.device());
+    let fill = ops::to_device(
+        Tensor::from_slice(&fill).view(size.as_slice()),
+        images.device(),
+    );
     fill.where_self(&inside, images)
 }
 
@@ -203,12 +213,12 @@ fn uniform(rng: &mut impl Rng, strength: f64) -> f64 {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
+    use tch::Device;
 
     fn batch() -> Tensor {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
@@ -283,11 +293,22 @@ mod tests {
             // 2–20% of 784 pixels, nearly all filled with non-zero noise.
             assert!((10..=170).contains(&changed), "image {i}: {changed} pixels");
             let (cols, rows) = (
-                y.get(i).gt(0.0).any_dim(1, false).sum(Kind::Int64).int64_value(&[]),
-                y.get(i).gt(0.0).any_dim(2, false).sum(Kind::Int64).int64_value(&[]),
+                y.get(i)
+                    .gt(0.0)
+                    .any_dim(1, false)
+                    .sum(Kind::Int64)
+                    .int64_value(&[]),
+                y.get(i)
+                    .gt(0.0)
+                    .any_dim(2, false)
+                    .sum(Kind::Int64)
+                    .int64_value(&[]),
             );
             // One rectangle: the changed pixels fill their bounding box.
-            assert!(changed as f64 >= 0.9 * (cols * rows) as f64, "{changed} in {rows}×{cols}");
+            assert!(
+                changed as f64 >= 0.9 * (cols * rows) as f64,
+                "{changed} in {rows}×{cols}"
+            );
         }
     }
 
@@ -296,10 +317,22 @@ mod tests {
         let x = batch();
         let base = Augmentation::none();
         let settings = [
-            Augmentation { gamma: 0.5, ..base.clone() },
-            Augmentation { blur: 1.5, ..base.clone() },
-            Augmentation { noise: 0.1, ..base.clone() },
-            Augmentation { clutter: 0.8, ..base.clone() },
+            Augmentation {
+                gamma: 0.5,
+                ..base.clone()
+            },
+            Augmentation {
+                blur: 1.5,
+                ..base.clone()
+            },
+            Augmentation {
+                noise: 0.1,
+                ..base.clone()
+            },
+            Augmentation {
+                clutter: 0.8,
+                ..base.clone()
+            },
         ];
         for aug in settings {
             let y = aug.apply(&x, &mut ChaCha8Rng::seed_from_u64(8));
