@@ -116,7 +116,10 @@ fn main() {
         if args.get(2).map(String::as_str) == Some("full") {
             let t0 = Instant::now();
             evaluate_robustness_net("untrained", &net, Device::Cpu, &validation, 0).unwrap();
-            println!("full evaluation measured: {:.1} s", t0.elapsed().as_secs_f64());
+            println!(
+                "full evaluation measured: {:.1} s",
+                t0.elapsed().as_secs_f64()
+            );
         }
         return;
     }
