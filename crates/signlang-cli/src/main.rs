@@ -3,7 +3,8 @@
 //! - `signlang data check <csv>`: check a Sign Language MNIST CSV and print the report;
 //! - `signlang runs <study-dir>`: list a study's runs and its budget;
 //! - `signlang bench --model <name> --epochs N`: time training epochs, one JSON line each;
-//! - `signlang predict <model-dir> <image>...`: top-3 letters for each image.
+//! - `signlang predict <model-dir> <image>...`: top-3 letters for each image;
+//! - `signlang robustness <model-dir> <csv>`: accuracy under 13 corruptions × 5 severities.
 
 mod commands;
 
@@ -30,6 +31,9 @@ enum Command {
     Bench(commands::bench::BenchArgs),
     /// Classify images with an exported model: top-3 letters with probabilities.
     Predict(commands::predict::PredictArgs),
+    /// Accuracy of an exported model on a CSV's images, clean and under 13
+    /// corruptions at 5 severities.
+    Robustness(commands::robustness::RobustnessArgs),
 }
 
 fn main() {
@@ -39,6 +43,7 @@ fn main() {
         Command::Runs(args) => commands::runs::run(args),
         Command::Bench(args) => commands::bench::run(args),
         Command::Predict(args) => commands::predict::run(args),
+        Command::Robustness(args) => commands::robustness::run(args),
     };
     if let Err(e) = result {
         eprintln!("signlang: {e:#}");

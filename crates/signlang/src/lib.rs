@@ -7,6 +7,7 @@
 //!
 //! | module | stage |
 //! |---|---|
+//! | [`corrupt`] | corrupted copies of images (MNIST-C style) and robustness reports |
 //! | [`data`] | load, check, fix, split by source photo, tensors |
 //! | [`letters`] | the 24 static letters A–Y without J |
 //! | [`display`] | inline HTML / SVG for the evcxr notebook |
@@ -20,6 +21,7 @@
 //! | [`field`] | field check: score labelled photos with an exported model |
 
 pub mod calibrate;
+pub mod corrupt;
 pub mod data;
 pub mod display;
 pub mod evaluate;

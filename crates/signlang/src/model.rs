@@ -79,6 +79,12 @@ pub struct CnnSpec {
     /// Activation of the conv blocks.
     #[serde(default)]
     pub activation: Activation,
+    /// Per-image contrast normalisation as the first layer: each image is
+    /// standardised to zero mean and unit variance inside the network, so
+    /// training, TorchScript export and prediction all use it. Absent from
+    /// the JSON when off, so older specs serialise as before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub input_norm: bool,
     /// The dense head after flattening.
     pub head: DenseSpec,
 }
@@ -161,6 +167,7 @@ impl Activation {
 /// One layer of a built [`Net`].
 #[derive(Debug)]
 enum Layer {
+    InputNorm,
     Conv(nn::Conv2D),
     BatchNorm(nn::BatchNorm),
     Act(Activation),
@@ -193,6 +200,7 @@ impl ModuleT for Net {
         }
         for layer in &self.layers {
             x = match layer {
+                Layer::InputNorm => standardise(&x),
                 Layer::Conv(c) => x.apply(c),
                 Layer::BatchNorm(b) => x.apply_t(b, train),
                 Layer::Act(a) => a.apply(&x),
@@ -205,6 +213,19 @@ impl ModuleT for Net {
         x
     }
 }
+
+/// Each image (all axes but the batch) to zero mean and unit variance;
+/// a flat image becomes zeros. Traces into TorchScript for any batch size.
+fn standardise(x: &Tensor) -> Tensor {
+    let dims: Vec<i64> = (1..x.dim() as i64).collect();
+    let mean = x.mean_dim(dims.as_slice(), true, tch::Kind::Float);
+    let var = x.var_dim(dims.as_slice(), false, true);
+    (x - mean) / (var + INPUT_NORM_EPS).sqrt()
+}
+
+/// Added to each image's variance before [`standardise`] divides by its
+/// square root.
+const INPUT_NORM_EPS: f64 = 1e-4;
 
 /// Whether convolutions use channels-last (NHWC) storage: 2–3× faster
 /// forward passes on CPUs with oneDNN. Off when the environment variable
@@ -364,6 +385,7 @@ impl DenseSpec {
 /// What one layer of the plan is, with its shapes: used both to build the
 /// net and to summarise it, so the two cannot disagree.
 enum Planned {
+    InputNorm([i64; 3]),
     Conv {
         cin: i64,
         cout: i64,
@@ -468,6 +490,9 @@ impl ModelSpec {
             }
             ModelSpec::Cnn(c) => {
                 let (mut ch, mut side) = (1i64, 28i64);
+                if c.input_norm {
+                    out.push(Planned::InputNorm([1, 28, 28]));
+                }
                 for b in &c.blocks {
                     let pad = match b.padding {
                         Padding::Same => b.kernel / 2,
@@ -517,6 +542,7 @@ impl ModelSpec {
         let (mut nconv, mut nbn, mut nlin) = (0, 0, 0);
         for l in self.plan() {
             layers.push(match l {
+                Planned::InputNorm(_) => Layer::InputNorm,
                 Planned::Conv {
                     cin, cout, k, pad, ..
                 } => {
@@ -569,6 +595,7 @@ impl ModelSpec {
         let mut rows = Vec::new();
         for l in self.plan() {
             let (layer, output_shape, params, trainable) = match l {
+                Planned::InputNorm(shape) => ("input_norm".to_string(), shape.to_vec(), 0, 0),
                 Planned::Conv {
                     cin,
                     cout,
@@ -633,6 +660,9 @@ impl ModelSpec {
                 if c.activation != Activation::Relu {
                     s += &format!(" {}", c.activation.name());
                 }
+                if c.input_norm {
+                    s += " norm";
+                }
                 let drops: Vec<f64> = c
                     .blocks
                     .iter()
@@ -660,6 +690,7 @@ impl ModelSpec {
                 dropout: 0.0,
             }],
             activation: Activation::Relu,
+            input_norm: false,
             head: DenseSpec {
                 hidden: vec![100],
                 ..Default::default()
@@ -689,6 +720,7 @@ impl ModelSpec {
         ModelSpec::Cnn(CnnSpec {
             blocks: vec![block(32), block(64)],
             activation: Activation::Relu,
+            input_norm: false,
             head: DenseSpec {
                 hidden: vec![128],
                 dropout: 0.3,
@@ -806,6 +838,68 @@ mod tests {
         assert!(ModelSpec::reference("nope").is_none());
     }
 
+    /// Specs and configs written before the robustness options (input
+    /// normalisation, new augmentation settings) read back and serialise
+    /// byte for byte as before: the study ledger keys runs by this JSON.
+    #[test]
+    fn older_spec_and_config_json_round_trips_unchanged() {
+        let spec = r#"{"family":"cnn","blocks":[{"filters":32,"kernel":3,"padding":"same","batch_norm":true,"pool":2,"dropout":0.0},{"filters":64,"kernel":3,"padding":"same","batch_norm":true,"pool":2,"dropout":0.0}],"activation":"relu","head":{"hidden":[128],"activation":"relu","batch_norm":false,"dropout":0.3}}"#;
+        assert_eq!(serde_json::to_string(&ModelSpec::cnn2()).unwrap(), spec);
+        let parsed: ModelSpec = serde_json::from_str(spec).unwrap();
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), spec);
+        let config = r#"{"optimizer":{"kind":"adam_w"},"lr":0.002,"schedule":{"kind":"one_cycle","warmup":0.3},"batch_size":64,"epochs":6,"weight_decay":0.0,"label_smoothing":0.1,"early_stopping":null,"augmentation":{"shift":2.0,"rotate":10.0,"zoom":0.1,"brightness":0.1,"contrast":0.15},"seed":2026}"#;
+        let parsed: crate::train::TrainConfig = serde_json::from_str(config).unwrap();
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), config);
+        let mut on = parsed.clone();
+        on.augmentation = Some(crate::train::Augmentation::robust());
+        let json = serde_json::to_string(&on).unwrap();
+        assert!(json.contains(r#""mirror":true"#), "{json}");
+        assert_eq!(
+            serde_json::from_str::<crate::train::TrainConfig>(&json).unwrap(),
+            on
+        );
+    }
+
+    #[test]
+    fn input_norm_standardises_each_image_and_shows_in_the_spec() {
+        let mut spec = ModelSpec::cnn2();
+        if let ModelSpec::Cnn(c) = &mut spec {
+            c.input_norm = true;
+        }
+        assert_eq!(spec.describe(), "cnn 32-64 bn norm | dense 128 d0.3");
+        let summary = spec.summary();
+        assert_eq!(summary.rows[0].layer, "input_norm");
+        assert_eq!(
+            summary.total_params,
+            ModelSpec::cnn2().summary().total_params
+        );
+        let json = serde_json::to_string(&spec).unwrap();
+        assert!(json.contains(r#""input_norm":true"#), "{json}");
+        assert_eq!(serde_json::from_str::<ModelSpec>(&json).unwrap(), spec);
+        let x = Tensor::rand([4, 1, 28, 28], (Kind::Float, Device::Cpu));
+        let z = standardise(&x);
+        let mean = z.mean_dim([1i64, 2, 3].as_slice(), false, Kind::Float);
+        let std = z.std_dim([1i64, 2, 3].as_slice(), false, false);
+        assert!(mean.abs().max().double_value(&[]) < 1e-5);
+        assert!((std - 1.0).abs().max().double_value(&[]) < 1e-2);
+        // A network with it ignores brightness and contrast changes.
+        let vs = VarStore::new(Device::Cpu);
+        let net = spec.build(&vs.root());
+        let (a, b) = (
+            net.forward_t(&x, false),
+            net.forward_t(&(&x * 0.5 + 0.2), false),
+        );
+        let diff = (&a - &b).abs().max().double_value(&[]);
+        assert!(
+            diff < 0.02 * a.abs().max().double_value(&[]).max(1.0),
+            "{diff}"
+        );
+        let flat = Tensor::full([1, 1, 28, 28], 0.7, (Kind::Float, Device::Cpu));
+        // A flat image gives (nearly) zeros, not NaN or huge values.
+        let z = standardise(&flat).abs().max().double_value(&[]);
+        assert!(z < 1e-3, "{z}");
+    }
+
     #[test]
     fn invalid_specs_are_rejected() {
         let mut bad = ModelSpec::cnn2();
@@ -875,6 +969,28 @@ mod weight_file_tests {
         let dir = tempfile::tempdir().unwrap();
         let info = crate::export::export_model(dir.path(), &spec, &vs, &net).unwrap();
         assert!(info.max_abs_diff < 1e-4, "{}", info.max_abs_diff);
+    }
+
+    /// A CNN with input normalisation traces into TorchScript and passes the
+    /// export's check on another batch size.
+    #[test]
+    fn input_norm_exports_to_torchscript() {
+        tch::manual_seed(3);
+        let mut spec = ModelSpec::cnn2();
+        if let ModelSpec::Cnn(c) = &mut spec {
+            c.input_norm = true;
+        }
+        let vs = nn::VarStore::new(Device::Cpu);
+        let net = spec.build(&vs.root());
+        let dir = tempfile::tempdir().unwrap();
+        let info = crate::export::export_model(dir.path(), &spec, &vs, &net).unwrap();
+        assert!(info.max_abs_diff < 1e-4, "{}", info.max_abs_diff);
+        let classifier = crate::export::Classifier::load(dir.path()).unwrap();
+        let x = Tensor::rand([5, 1, 28, 28], (Kind::Float, Device::Cpu));
+        let p = classifier.probabilities(&(&x * 0.5 + 0.3)).unwrap();
+        let q = net.forward_t(&x, false).softmax(-1, Kind::Float);
+        let diff = (&p - &q).abs().max().double_value(&[]);
+        assert!(diff < 5e-3, "{diff}");
     }
 
     /// CNN weights are stored channels-last in memory; the safetensors file

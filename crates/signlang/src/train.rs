@@ -12,6 +12,8 @@
 
 mod augment;
 
+pub use augment::robust_augmentation;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -91,6 +93,37 @@ pub struct Augmentation {
     pub brightness: f64,
     /// Largest relative contrast change (0.1 = ±10%).
     pub contrast: f64,
+    /// Largest gamma change: pixels become `x^γ` with `ln γ` uniform in
+    /// `±gamma` (0 = off).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub gamma: f64,
+    /// Largest Gaussian blur, in pixels: σ uniform in `[0, blur]` per image
+    /// (0 = off).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub blur: f64,
+    /// Largest standard deviation of added Gaussian noise: σ uniform in
+    /// `[0, noise]` per image (0 = off).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub noise: f64,
+    /// Probability of random erasing per image: a rectangle of 2–20% of the
+    /// image (aspect ratio ½–2) filled with uniform noise (0 = off).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub erase: f64,
+    /// Mirror left and right with probability ½ (left-handed signers show
+    /// every letter mirrored).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mirror: bool,
+    /// Largest strength of a cluttered background (blobs and strokes)
+    /// blended where the plain background is: uniform in `[0, clutter]` per
+    /// image (0 = off; see [`crate::corrupt`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub clutter: f64,
+}
+
+/// For `skip_serializing_if`: a new setting left at zero is not written, so
+/// older configs serialise (and key the study ledger) exactly as before.
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 /// How one model is trained.

@@ -73,6 +73,7 @@ fn stand_in(vs: &nn::VarStore) -> (nn::SequentialT, ModelSpec) {
             dropout: 0.3,
         }],
         activation: Default::default(),
+        input_norm: false,
         head: DenseSpec::default(),
     });
     (net, spec)

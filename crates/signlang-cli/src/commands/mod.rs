@@ -3,4 +3,5 @@
 pub mod bench;
 pub mod data;
 pub mod predict;
+pub mod robustness;
 pub mod runs;

@@ -45,6 +45,7 @@ mod distance;
 mod evaluation;
 mod search;
 mod settings;
+mod robustness;
 
 pub use calibration::*;
 #[allow(unused_imports)] // filled by the models branch
@@ -55,3 +56,4 @@ pub use distance::*;
 pub use evaluation::*;
 pub use search::*;
 pub use settings::*;
+pub use robustness::{corruption_samples, robustness_curves};

@@ -211,6 +211,11 @@ pub struct TestTouch {
     pub accuracy: f64,
     /// Fingerprint of the test images.
     pub test_fingerprint: String,
+    /// What was measured when it was not plain predictions, e.g.
+    /// `robustness (seed 0): clean 99.1%, mean corruption 61.2%` (then
+    /// `accuracy` is the clean accuracy). Absent in older ledgers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub what: Option<String>,
 }
 
 /// The whole ledger file.

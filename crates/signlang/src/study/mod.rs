@@ -65,6 +65,7 @@ pub mod finals;
 mod ledger;
 pub mod recipes;
 mod records;
+mod robustness;
 mod scale;
 mod search;
 mod test_eval;
@@ -280,6 +281,14 @@ pub enum StudyError {
         shape: Vec<i64>,
         /// Number of test images.
         n: usize,
+    },
+    /// A robustness evaluation of a run failed.
+    #[error("robustness evaluation of run {id}: {source}")]
+    Robustness {
+        /// The run.
+        id: String,
+        /// What went wrong.
+        source: crate::corrupt::RobustnessError,
     },
 }
 

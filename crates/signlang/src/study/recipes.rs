@@ -40,6 +40,7 @@ pub fn augmentation() -> Augmentation {
         zoom: 0.1,
         brightness: 0.1,
         contrast: 0.15,
+        ..Augmentation::none()
     }
 }
 
@@ -127,6 +128,7 @@ fn cnn(blocks: Vec<ConvBlock>, head: i64, dropout: f64) -> ModelSpec {
     ModelSpec::Cnn(CnnSpec {
         blocks,
         activation: Activation::Relu,
+        input_norm: false,
         head: DenseSpec {
             hidden: vec![head],
             dropout,

@@ -122,7 +122,7 @@ impl Study {
         })
     }
 
-    fn check_evaluable(&self, run_id: &str) -> Result<(), StudyError> {
+    pub(crate) fn check_evaluable(&self, run_id: &str) -> Result<(), StudyError> {
         let entry = self.get(run_id)?;
         if !matches!(
             entry.status,
@@ -150,20 +150,35 @@ impl Study {
         let probs = predict(&data.images())?;
         let preds =
             TestPredictions::from_probabilities(run_id, &data.classes, test.groups(), &probs)?;
+        self.record_test_touch(run_id, test, preds.accuracy(), None)?;
+        Ok(preds)
+    }
+
+    /// Writes a [`TestTouch`] for run `run_id` on `test` to the ledger
+    /// (under the study's lock); `what` says what was measured when it was
+    /// not plain predictions.
+    pub(crate) fn record_test_touch(
+        &mut self,
+        run_id: &str,
+        test: &TestSplit,
+        accuracy: f64,
+        what: Option<String>,
+    ) -> Result<(), StudyError> {
         let _lock = self.lock()?;
         self.reload_locked()?;
         self.ledger.test_touches.push(TestTouch {
             run_id: run_id.to_string(),
             at: now_rfc3339(),
-            n_images: preds.len(),
-            accuracy: preds.accuracy(),
+            n_images: test.len(),
+            accuracy,
             test_fingerprint: test.fingerprint(),
+            what,
         });
         if let Err(e) = self.ledger.write_atomic(&self.ledger_path()) {
             self.ledger.test_touches.pop();
             return Err(e);
         }
-        Ok(preds)
+        Ok(())
     }
 
     /// Every evaluation on the test split, oldest first.

@@ -1,0 +1,182 @@
+//! [`Study::robustness_on_test`]: a recorded run's accuracy on corrupted
+//! copies of the sealed test split ([`crate::corrupt`]), recorded in the
+//! ledger as a [`super::TestTouch`] like every other test evaluation.
+
+use tch::Tensor;
+
+use super::{backend, Study, StudyError};
+use crate::corrupt::{self, RobustnessReport};
+use crate::data::TestSplit;
+
+impl Study {
+    /// Evaluates run `run_id` (its recorded weights, on the CPU) on the test
+    /// split as it is and under every corruption at severities 1..=5 (random
+    /// draws from `seed`), records the evaluation in the ledger (accuracy =
+    /// the clean accuracy, `what` = the summary) and returns the report.
+    /// Progress goes to stderr, one line per corruption.
+    pub fn robustness_on_test(
+        &mut self,
+        run_id: &str,
+        test: &TestSplit,
+        seed: u64,
+    ) -> Result<RobustnessReport, StudyError> {
+        self.check_evaluable(run_id)?;
+        let (net, vs) = self.load_model(run_id)?;
+        let name = format!("{run_id} {}", self.get(run_id)?.spec.describe());
+        self.robustness_on_test_with(run_id, test, seed, &name, |x| {
+            Ok::<_, String>(backend::predict_proba(&net, x, vs.device()))
+        })
+    }
+
+    /// [`Study::robustness_on_test`] with any predictor (images → `N×24`
+    /// probabilities); crate-internal so that the test images never leave the
+    /// library unrecorded.
+    pub(crate) fn robustness_on_test_with<E: std::fmt::Display>(
+        &mut self,
+        run_id: &str,
+        test: &TestSplit,
+        seed: u64,
+        name: &str,
+        predict: impl FnMut(&Tensor) -> Result<Tensor, E>,
+    ) -> Result<RobustnessReport, StudyError> {
+        self.check_evaluable(run_id)?;
+        let report = corrupt::evaluate_robustness(
+            name,
+            predict,
+            test.dataset(),
+            seed,
+            corrupt::stderr_progress(name),
+        )
+        .map_err(|source| StudyError::Robustness {
+            id: run_id.to_string(),
+            source,
+        })?;
+        let what = format!(
+            "robustness (seed {seed}): clean {:.1}%, mean corruption {:.1}%",
+            100.0 * report.clean,
+            100.0 * report.mean_corruption_accuracy()
+        );
+        self.record_test_touch(run_id, test, report.clean, Some(what))?;
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Dataset, PIXELS};
+    use crate::model::{DenseSpec, ModelSpec};
+    use crate::study::TrainerOutput;
+    use crate::train::{EpochStats, History, Optimizer, RunStatus, Schedule, TrainConfig};
+    use crate::NUM_CLASSES;
+    use tch::Kind;
+
+    fn dataset(name: &str, n: usize, seed: u8) -> Dataset {
+        Dataset {
+            name: name.into(),
+            pixels: (0..n * PIXELS)
+                .map(|i| (i as u8).wrapping_mul(7).wrapping_add(seed))
+                .collect(),
+            classes: (0..n).map(|i| (i % NUM_CLASSES) as u8).collect(),
+            rows: (1..=n as u32).collect(),
+        }
+    }
+
+    fn config(seed: u64) -> TrainConfig {
+        TrainConfig {
+            optimizer: Optimizer::Adam,
+            lr: 1e-3,
+            schedule: Schedule::Constant,
+            batch_size: 16,
+            epochs: 1,
+            weight_decay: 0.0,
+            label_smoothing: 0.0,
+            early_stopping: None,
+            augmentation: None,
+            seed,
+        }
+    }
+
+    fn trained(
+        weights: bool,
+    ) -> impl FnOnce(&ModelSpec, &TrainConfig, &Dataset, &Dataset) -> Result<TrainerOutput, String>
+    {
+        move |spec, _, _, _| {
+            let vs = tch::nn::VarStore::new(tch::Device::Cpu);
+            let _ = backend::build_net(spec, &vs.root());
+            let e = EpochStats {
+                epoch: 1,
+                train_loss: 1.0,
+                train_accuracy: 0.5,
+                val_loss: 1.0,
+                val_accuracy: 0.5,
+                lr: 1e-3,
+                seconds: 0.0,
+                images_per_sec: 0.0,
+            };
+            Ok(TrainerOutput {
+                history: History {
+                    epochs: vec![e],
+                    status: RunStatus::Completed,
+                },
+                weights: weights.then_some(vs),
+            })
+        }
+    }
+
+    #[test]
+    fn robustness_on_test_is_recorded_with_its_summary() {
+        let dir = tempfile::tempdir().unwrap();
+        let (train, val) = (dataset("train", 24, 1), dataset("validation", 24, 2));
+        let test = TestSplit::seal(dataset("test", 30, 3));
+        let mut study = Study::create(dir.path(), 3).unwrap();
+        let spec = ModelSpec::Dense(DenseSpec {
+            hidden: vec![8],
+            ..Default::default()
+        });
+        let id = study
+            .run_with(&spec, &config(1), &train, &val, trained(true))
+            .unwrap()
+            .entry
+            .id;
+        let report = study.robustness_on_test(&id, &test, 4).unwrap();
+        assert_eq!(report.n_images, 30);
+        assert_eq!(report.rows.len(), 13);
+        assert!(report.model.starts_with("r001 dense 8"), "{}", report.model);
+        let reopened = Study::open(dir.path()).unwrap();
+        let touches = reopened.test_touches();
+        assert_eq!(touches.len(), 1);
+        assert_eq!(touches[0].accuracy, report.clean);
+        assert_eq!(touches[0].n_images, 30);
+        let what = touches[0].what.clone().unwrap();
+        assert!(what.starts_with("robustness (seed 4): clean"), "{what}");
+        // The same seed gives the same report; each call is recorded.
+        assert_eq!(study.robustness_on_test(&id, &test, 4).unwrap(), report);
+        assert_eq!(study.test_touches().len(), 2);
+    }
+
+    #[test]
+    fn failed_robustness_evaluations_are_not_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let (train, val) = (dataset("train", 24, 1), dataset("validation", 24, 2));
+        let test = TestSplit::seal(dataset("test", 12, 3));
+        let mut study = Study::create(dir.path(), 3).unwrap();
+        let spec = ModelSpec::Dense(DenseSpec::default());
+        let id = study
+            .run_with(&spec, &config(1), &train, &val, trained(false))
+            .unwrap()
+            .entry
+            .id;
+        let bad = study.robustness_on_test_with(&id, &test, 0, "bad", |x: &Tensor| {
+            Ok::<_, String>(Tensor::zeros(
+                [x.size()[0], 2],
+                (Kind::Float, tch::Device::Cpu),
+            ))
+        });
+        let err = bad.unwrap_err();
+        assert!(matches!(err, StudyError::Robustness { .. }), "{err}");
+        assert!(err.to_string().contains("r001"), "{err}");
+        assert!(study.robustness_on_test("r999", &test, 0).is_err());
+        assert!(Study::open(dir.path()).unwrap().test_touches().is_empty());
+    }
+}
