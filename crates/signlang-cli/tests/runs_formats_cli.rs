@@ -70,6 +70,7 @@ fn study() -> tempfile::TempDir {
             hidden: vec![32],
             ..Default::default()
         },
+        input_norm: false,
     });
     let config = TrainConfig {
         optimizer: Optimizer::Adam,

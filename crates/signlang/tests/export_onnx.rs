@@ -45,6 +45,7 @@ fn spec() -> ModelSpec {
             batch_norm: true,
             dropout: 0.2,
         },
+        input_norm: false,
     })
 }
 
