@@ -43,9 +43,9 @@ mod curves;
 mod data;
 mod distance;
 mod evaluation;
+mod robustness;
 mod search;
 mod settings;
-mod robustness;
 
 pub use calibration::*;
 #[allow(unused_imports)] // filled by the models branch
@@ -54,6 +54,6 @@ pub use data::*;
 pub use distance::*;
 #[allow(unused_imports)] // filled by the evaluation branch
 pub use evaluation::*;
+pub use robustness::{corruption_samples, robustness_curves};
 pub use search::*;
 pub use settings::*;
-pub use robustness::{corruption_samples, robustness_curves};
