@@ -188,9 +188,16 @@ pub fn grouping_sensitivity(
         "Sensitivity to the grouping threshold: {} test images regrouped",
         eval.n
     ));
+    let right = eval.correct_flags();
     for (threshold, groups) in groupings {
-        let g = eval.clone().with_groups(groups)?;
-        let a = g.grouped.as_ref().expect("with_groups sets it");
+        if groups.len() != eval.n {
+            return Err(super::EvaluateError::LengthMismatch {
+                what: "groups",
+                a: eval.n,
+                b: groups.len(),
+            });
+        }
+        let a = super::grouped::grouped_accuracy(&right, groups);
         t.push([
             format!("{threshold:.1}"),
             a.groups.to_string(),
