@@ -428,6 +428,22 @@ impl Calibration {
         })
     }
 
+    /// The calibration as `model.onnx` metadata
+    /// ([`crate::onnx::ExportOptions::onnx_metadata`]): temperature,
+    /// threshold, target accuracy, what it was fitted on, and how to use it.
+    pub fn onnx_metadata(&self) -> Vec<(String, String)> {
+        [
+            ("temperature", self.temperature.to_string()),
+            ("abstain_threshold", self.threshold.to_string()),
+            ("abstain_target_accuracy", self.target_accuracy.to_string()),
+            ("calibration_fitted_on", self.fitted_on.clone()),
+            ("calibration_usage", self.usage.clone()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+
     /// Calibrated probabilities of a batch.
     pub fn apply(&self, probs: &[Probs]) -> Vec<Probs> {
         probs

@@ -468,9 +468,41 @@ pub fn check_from_env(export_dir: impl AsRef<Path>) -> Html {
     }
     let result = Classifier::load(export_dir.as_ref())
         .map_err(FieldError::from)
-        .and_then(|c| check_dir(&c, &dir));
+        .and_then(|c| check_dir(&c, &dir))
+        .map(|r| shown_from_project(r, &dir));
     match result {
         Ok(report) => report.to_display(),
         Err(e) => say(format!("No field check: {e}")),
     }
+}
+
+/// The folder named by `SIGNLANG_FIELD_DIR`, when it is set and is a folder.
+pub fn dir_from_env() -> Option<PathBuf> {
+    let dir = PathBuf::from(std::env::var_os(FIELD_DIR_ENV)?);
+    dir.is_dir().then_some(dir)
+}
+
+/// The field check of the model exported to `export_dir` on
+/// [`dir_from_env`]'s folder, for the numbers behind the report; `None`
+/// when no folder is set ([`check_from_env`] says why).
+pub fn report_from_env(export_dir: impl AsRef<Path>) -> Result<Option<FieldReport>, FieldError> {
+    let Some(dir) = dir_from_env() else {
+        return Ok(None);
+    };
+    let classifier = Classifier::load(export_dir.as_ref())?;
+    check_dir(&classifier, &dir).map(|r| Some(shown_from_project(r, &dir)))
+}
+
+/// Names the folder relative to the project (`../shared/field/…`) rather
+/// than by an absolute path that holds only on one machine.
+fn shown_from_project(mut report: FieldReport, dir: &Path) -> FieldReport {
+    let root = crate::data::project_root();
+    let parent = root.parent().unwrap_or(&root);
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    if let Ok(rel) = dir.strip_prefix(root.canonicalize().unwrap_or(root.clone())) {
+        report.source = rel.display().to_string();
+    } else if let Ok(rel) = dir.strip_prefix(parent.canonicalize().unwrap_or(parent.to_path_buf())) {
+        report.source = format!("../{}", rel.display());
+    }
+    report
 }

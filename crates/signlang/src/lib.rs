@@ -19,6 +19,7 @@
 //! | [`export`], [`onnx`] | TorchScript / safetensors / ONNX export, the classifier |
 //! | [`calibrate`] | calibration error, temperature scaling, an abstain threshold |
 //! | [`field`] | field check: score labelled photos with an exported model |
+//! | [`readiness`] | would an app work: real photos, corruptions and abstaining, in words |
 
 pub mod calibrate;
 pub mod corrupt;
@@ -31,6 +32,7 @@ pub mod letters;
 pub mod model;
 pub mod onnx;
 pub mod plots;
+pub mod readiness;
 pub mod study;
 pub mod train;
 

@@ -28,12 +28,14 @@
 //! Geometric corruptions repeat the border for pixels moved in from outside,
 //! like the training augmentation.
 
+mod abstain;
 pub(crate) mod ops;
 mod report;
 
+pub use abstain::{abstain_table, abstain_under_corruptions, AbstainRow};
 pub use report::{
-    evaluate_robustness, evaluate_robustness_net, stderr_progress, CorruptionRow, RobustnessError,
-    RobustnessReport,
+    evaluate_robustness, evaluate_robustness_net, per_photo_sample, stderr_progress, CorruptionRow,
+    RobustnessError, RobustnessReport, IMAGES_PER_PHOTO,
 };
 
 use rand::{Rng, SeedableRng};

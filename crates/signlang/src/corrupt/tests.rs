@@ -156,3 +156,55 @@ fn robustness_rejects_empty_data_and_bad_predictions() {
     let err = evaluate_robustness("m", failing, &halves(4), 1, |_, _| {}).unwrap_err();
     assert!(err.to_string().contains("out of memory"), "{err}");
 }
+
+#[test]
+fn per_photo_sample_keeps_every_photo_and_at_most_k_images_of_each() {
+    // Photo 7 has 6 images, photo 2 has 1, photo 5 has 3 (interleaved).
+    let groups = [7, 7, 2, 7, 5, 7, 5, 7, 5, 7];
+    let idx = super::per_photo_sample(&groups, 3);
+    assert_eq!(idx, vec![0, 2, 3, 4, 6, 7, 8]);
+    // Photo 7's images are 0, 1, 3, 5, 7, 9: every second one is taken.
+    let mut per: std::collections::HashMap<u32, usize> = Default::default();
+    for &i in &idx {
+        *per.entry(groups[i]).or_default() += 1;
+    }
+    assert_eq!(per[&7], 3);
+    assert_eq!(per[&2], 1);
+    assert_eq!(per[&5], 3);
+    assert_eq!(super::per_photo_sample(&groups, 0).len(), 3, "k = 0 still keeps one per photo");
+    assert!(super::per_photo_sample(&[], 3).is_empty());
+}
+
+fn calibration(threshold: f64) -> crate::calibrate::Calibration {
+    crate::calibrate::Calibration {
+        temperature: 1.0,
+        threshold,
+        target_accuracy: 0.99,
+        fitted_on: "test".into(),
+        fitted_images: 1,
+        ece_before: 0.0,
+        ece_after: 0.0,
+        usage: String::new(),
+    }
+}
+
+#[test]
+fn abstain_rule_under_corruptions_counts_confident_errors() {
+    let data = halves(20);
+    // Confidence 0.6 + 0.4 / 24 ≈ 0.617 on the predicted half.
+    let soft = |x: &Tensor| half_predictor(x).map(|p| p * 0.6 + 0.4 / 24.0);
+    let rows = abstain_under_corruptions(soft, &data, &calibration(0.5), 3, 1).unwrap();
+    assert_eq!(rows.len(), 14);
+    assert_eq!(rows[0].images, "clean");
+    let clean = &rows[0].operating;
+    assert_eq!((clean.n, clean.accepted, clean.correct), (20, 20, 20));
+    // The mirror swaps the halves: everything accepted, everything wrong.
+    let mirror = rows.iter().find(|r| r.images == "mirror").unwrap();
+    assert_eq!((mirror.operating.accepted, mirror.operating.correct), (20, 0));
+    // Above the model's confidence nothing is accepted.
+    let none = abstain_under_corruptions(soft, &data, &calibration(0.7), 3, 1).unwrap();
+    assert!(none.iter().all(|r| r.operating.accepted == 0));
+    let table = abstain_table(&none, "t").to_string();
+    assert!(table.contains("none accepted"), "{table}");
+    assert!(abstain_under_corruptions(soft, &halves(0), &calibration(0.5), 3, 1).is_err());
+}

@@ -60,6 +60,7 @@
 //! [`Study::evaluate_on_test`], which records a [`TestTouch`] (run, time,
 //! images, accuracy) in the ledger before returning predictions.
 
+pub mod app;
 mod backend;
 pub mod finals;
 mod ledger;
@@ -86,6 +87,7 @@ use crate::model::ModelSpec;
 use crate::train::{History, RunStatus, TrainConfig};
 
 pub use backend::{Net, Progress, TrainError, TrainOptions, Trained};
+pub use app::{app_table, rank_for_apps, AppCandidate, CLEAN_FLOOR};
 pub use finals::{seed_table, seeded_finals, validation_evaluations, SeedTests, SeededFinal};
 pub use ledger::{
     DataRef, EntryStatus, Ledger, RunEntry, TestTouch, ValidationMetrics, FORMAT_VERSION,
@@ -281,6 +283,14 @@ pub enum StudyError {
         shape: Vec<i64>,
         /// Number of test images.
         n: usize,
+    },
+    /// Exporting a run's model failed.
+    #[error("export of run {id}: {source}")]
+    Export {
+        /// The run.
+        id: String,
+        /// What went wrong.
+        source: crate::export::ExportError,
     },
     /// A robustness evaluation of a run failed.
     #[error("robustness evaluation of run {id}: {source}")]

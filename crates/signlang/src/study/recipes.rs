@@ -9,11 +9,14 @@
 //! | [`dense_search`] | 6 | random search over dense networks (width, depth, batch norm, dropout, learning rate), 5 epochs |
 //! | [`cnn_search`] | 6 + 3 | successive halving over 6 CNNs on a third of the training images: 2 epochs each, the best half 5 epochs |
 //! | [`finals`] | 3 × 3 | the best two CNNs and the best dense network on all training images, up to 8 epochs with early stopping, each with 3 seeds |
+//! | [`robust_finals`] | 2 × 2 | the best final CNN with contrast normalisation, with the study's and with robust augmentation, up to 12 epochs, 2 seeds each |
 //!
-//! 25 runs in all, inside the budget of 50: the rest is a reserve for
+//! 29 runs in all, inside the budget of 50: the rest is a reserve for
 //! re-planning, and every request made again is answered from the ledger.
 //! The finals are ranked on their mean validation accuracy over the seeds
-//! ([`super::finals::seeded_finals`]), so that luck in one seed does not pick the model.
+//! ([`super::finals::seeded_finals`]), so that luck in one seed does not pick the model;
+//! the model for an app is then chosen among all final configurations on
+//! the validation half and its corrupted copies ([`super::rank_for_apps`]).
 //! The sizes are set by the time the whole study may take on 2 CPU cores
 //! (about 15 minutes); [`Scale`] shrinks them further in quick mode.
 
@@ -241,6 +244,58 @@ pub fn finals(cnn: &SearchOutcome, dense: &SearchOutcome, scale: &Scale) -> Plan
         }
     }
     Plan::single("final runs", candidates)
+}
+
+/// Seeds of each robust recipe ([`robust_finals`]).
+pub const ROBUST_SEEDS: [u64; 2] = [SEED, SEED + 1];
+
+/// Training recipes whose aim is real photos, built on the best final CNN
+/// configuration (`finals` ranked as [`super::seeded_finals`] ranks them):
+///
+/// - **contrast norm**: each image standardised to mean 0 and variance 1
+///   inside the network (so export and `predict` do the same), with the
+///   study's augmentation;
+/// - **contrast norm + robust augmentation**: the same with
+///   [`Augmentation::robust`]: wider scale and crop, strong lighting, blur,
+///   noise, random erasing, mirror images and cluttered backgrounds.
+///
+/// Each is trained on all training images for up to 12 epochs (one in
+/// quick mode) with early stopping, once per seed of [`ROBUST_SEEDS`]: 4 runs. The
+/// study then chooses among all final configurations on the validation half
+/// and its corrupted copies ([`super::rank_for_apps`]). `None` when no
+/// final is a CNN.
+pub fn robust_finals(finals: &[super::SeededFinal], scale: &Scale) -> Option<Plan> {
+    let best = finals
+        .iter()
+        .find(|f| matches!(f.runs.first().map(|r| &r.spec), Some(ModelSpec::Cnn(_))))?;
+    let run = best.best_run();
+    let mut spec = run.spec.clone();
+    if let ModelSpec::Cnn(c) = &mut spec {
+        c.input_norm = true;
+    }
+    let name = best.name.trim_start_matches("final: ");
+    let recipes = [
+        (format!("final: {name} + contrast norm"), augmentation()),
+        (
+            format!("final: {name} + contrast norm, robust augmentation"),
+            Augmentation::robust(),
+        ),
+    ];
+    let mut candidates = Vec::new();
+    for (label, aug) in recipes {
+        let mut config = run.config.clone();
+        config.epochs = scale.epochs(12);
+        config.augmentation = Some(aug);
+        for seed in ROBUST_SEEDS {
+            config.seed = seed;
+            candidates.push(Candidate {
+                label: format!("{label}{}{seed}", super::finals::SEED_TAG),
+                spec: spec.clone(),
+                config: config.clone(),
+            });
+        }
+    }
+    Some(Plan::single("robust recipes", candidates))
 }
 
 /// The finished runs of a search's last rung, best first on validation

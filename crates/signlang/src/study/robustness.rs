@@ -10,10 +10,11 @@ use crate::data::TestSplit;
 
 impl Study {
     /// Evaluates run `run_id` (its recorded weights, on the CPU) on the test
-    /// split as it is and under every corruption at severities 1..=5 (random
+    /// split ([`corrupt::IMAGES_PER_PHOTO`] images of each source photo) as
+    /// it is and under every corruption at severities 1..=5 (random
     /// draws from `seed`), records the evaluation in the ledger (accuracy =
     /// the clean accuracy, `what` = the summary) and returns the report.
-    /// Progress goes to stderr, one line per corruption.
+    /// Prints one line when done.
     pub fn robustness_on_test(
         &mut self,
         run_id: &str,
@@ -40,23 +41,29 @@ impl Study {
         predict: impl FnMut(&Tensor) -> Result<Tensor, E>,
     ) -> Result<RobustnessReport, StudyError> {
         self.check_evaluable(run_id)?;
+        let sample = corrupt::per_photo_sample(test.groups(), corrupt::IMAGES_PER_PHOTO);
+        let data = test.dataset().subset(&test.dataset().name, &sample);
         let report = corrupt::evaluate_robustness(
             name,
             predict,
-            test.dataset(),
+            &data,
             seed,
-            corrupt::stderr_progress(name),
+            |_, _| {},
         )
         .map_err(|source| StudyError::Robustness {
             id: run_id.to_string(),
             source,
         })?;
         let what = format!(
-            "robustness (seed {seed}): clean {:.1}%, mean corruption {:.1}%",
+            "robustness (seed {seed}, {} images, at most {} per photo): clean {:.1}%, mean \
+             corruption {:.1}%",
+            data.len(),
+            corrupt::IMAGES_PER_PHOTO,
             100.0 * report.clean,
             100.0 * report.mean_corruption_accuracy()
         );
         self.record_test_touch(run_id, test, report.clean, Some(what))?;
+        println!("{} (recorded as a test touch)", report.summary_line());
         Ok(report)
     }
 }

@@ -1,0 +1,277 @@
+//! App readiness: would an app read real photos? The evidence beside the
+//! test result — real photos of other people, corrupted test photos and the
+//! abstain rule — and the sentences the client report draws from it.
+//!
+//! Everything here is measured elsewhere ([`crate::field`],
+//! [`crate::corrupt`], [`crate::calibrate`]) and only put into words here,
+//! so every figure in the recommendation comes from the data. Real-photo
+//! results stand beside the test results and are never merged into them.
+
+use crate::calibrate::Operating;
+use crate::corrupt::RobustnessReport;
+use crate::display::Table;
+use crate::evaluate::{wilson_interval, Interval};
+use crate::field::FieldReport;
+use crate::NUM_CLASSES;
+
+/// A model's result on a folder of real photos.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldResult {
+    /// The model (run id and name).
+    pub model: String,
+    /// Where the photos came from.
+    pub source: String,
+    /// Photos scored.
+    pub n: usize,
+    /// Photos read right.
+    pub correct: usize,
+    /// 95% Wilson interval of the accuracy (photos as independent units).
+    pub ci: Interval,
+    /// Coverage and accuracy under the abstain rule, when the model has one.
+    pub abstain: Option<Operating>,
+}
+
+impl FieldResult {
+    /// The headline numbers of a field check; `None` when no photo was scored.
+    pub fn new(model: &str, report: &FieldReport) -> Option<FieldResult> {
+        let n = report.records.len();
+        if n == 0 {
+            return None;
+        }
+        let correct = report.records.iter().filter(|r| r.correct()).count();
+        Some(FieldResult {
+            model: model.to_string(),
+            source: report.source.clone(),
+            n,
+            correct,
+            ci: wilson_interval(correct, n, 0.95),
+            abstain: report.abstain(),
+        })
+    }
+
+    /// Accuracy on all photos.
+    pub fn accuracy(&self) -> f64 {
+        self.correct as f64 / self.n as f64
+    }
+
+    fn text(&self) -> String {
+        format!(
+            "{:.1}% ({}/{}, 95% CI {})",
+            100.0 * self.accuracy(),
+            self.correct,
+            self.n,
+            self.ci.percent()
+        )
+    }
+}
+
+/// The evidence on app readiness for the chosen model.
+#[derive(Clone, Debug, Default)]
+pub struct AppEvidence {
+    /// The chosen model (run id and name).
+    pub model: String,
+    /// Its accuracy on the test half (photos like the test CSV).
+    pub test_accuracy: f64,
+    /// The chosen model on real photos.
+    pub field: Option<FieldResult>,
+    /// The model chosen on clean validation alone, on the same photos: the
+    /// "before" of the robust recipes.
+    pub field_before: Option<FieldResult>,
+    /// The chosen model on corrupted copies of the test half.
+    pub robustness: Option<RobustnessReport>,
+    /// The abstain rule on the test half.
+    pub abstain_test: Option<Operating>,
+}
+
+/// Chance accuracy: one letter in 24.
+const CHANCE: f64 = 1.0 / NUM_CLASSES as f64;
+
+impl AppEvidence {
+    /// The worst corruptions (mean accuracy over severities 1–5), lowest first.
+    pub fn worst_corruptions(&self, k: usize) -> Vec<(String, f64)> {
+        let Some(r) = &self.robustness else {
+            return Vec::new();
+        };
+        let mut rows: Vec<(String, f64)> = r
+            .rows
+            .iter()
+            .map(|row| (row.corruption.name().to_string(), row.mean()))
+            .collect();
+        rows.sort_by(|a, b| a.1.total_cmp(&b.1));
+        rows.truncate(k);
+        rows
+    }
+
+    /// The evidence as a table: one row per kind of photo.
+    pub fn table(&self) -> Table {
+        let mut t = Table::new(["photos", "what they measure", "accuracy", "abstain rule"])
+            .with_caption(format!("Would an app work? {} on each kind of photo", self.model));
+        let op = |o: &Option<Operating>| o.as_ref().map_or("—".to_string(), Operating::summary);
+        t.push([
+            "test half".to_string(),
+            "photos like the test CSV (same signers and rooms as training)".to_string(),
+            format!("{:.2}%", 100.0 * self.test_accuracy),
+            op(&self.abstain_test),
+        ]);
+        if let Some(r) = &self.robustness {
+            t.push([
+                "test half, corrupted".to_string(),
+                "13 corruptions × 5 severities (lighting, blur, noise, geometry, clutter)"
+                    .to_string(),
+                format!("{:.1}% (mean)", 100.0 * r.mean_corruption_accuracy()),
+                "—".to_string(),
+            ]);
+        }
+        for (what, f) in [("real photos", &self.field), ("real photos, before", &self.field_before)]
+        {
+            if let Some(f) = f {
+                t.push([
+                    format!("{what}: {}", f.model),
+                    format!("{} photos of other people ({})", f.n, f.source),
+                    f.text(),
+                    op(&f.abstain),
+                ]);
+            }
+        }
+        t
+    }
+
+    /// The app-readiness sentences of the client report.
+    pub fn sentences(&self, overall_goal: f64) -> Vec<String> {
+        let mut s = Vec::new();
+        match &self.field {
+            Some(f) => s.push(self.field_sentence(f, overall_goal)),
+            None => s.push(
+                "No real photos were scored (no field folder was given), so nothing here \
+                 measures how an app would do on photos of new people."
+                    .to_string(),
+            ),
+        }
+        let worst = self.worst_corruptions(3);
+        if let (Some(r), false) = (&self.robustness, worst.is_empty()) {
+            let list: Vec<String> = worst
+                .iter()
+                .map(|(c, a)| format!("{c} ({:.1}%)", 100.0 * a))
+                .collect();
+            s.push(format!(
+                "On corrupted copies of the test photos the mean accuracy is {:.1}%; the worst \
+                 corruptions are {}.",
+                100.0 * r.mean_corruption_accuracy(),
+                list.join(", ")
+            ));
+        }
+        if let Some(a) = &self.abstain_test {
+            s.push(self.abstain_sentence(a));
+        }
+        s.push(
+            "An app project would need its own training photos: many signers, both hands, \
+             varied skin tones, backgrounds, lighting and cameras, taken the way the app will \
+             take them, and a held-out field test of new signers scored per photo."
+                .to_string(),
+        );
+        s
+    }
+
+    fn field_sentence(&self, f: &FieldResult, overall_goal: f64) -> String {
+        let mut s = format!(
+            "On {} real photos of other people in ordinary rooms, {} reads {} (chance: {:.1}%), \
+             against {:.2}% on photos like the test CSV.",
+            f.n,
+            f.model,
+            f.text(),
+            100.0 * CHANCE,
+            100.0 * self.test_accuracy
+        );
+        if let Some(b) = &self.field_before {
+            s += &format!(
+                " The model chosen on clean validation alone ({}) reads {}.",
+                b.model,
+                b.text()
+            );
+        }
+        s += &if f.ci.hi < overall_goal {
+            format!(
+                " Even the interval's upper end ({:.1}%) is far below the {:.0}% goal: an app \
+                 built on this data would not read real users' letters.",
+                100.0 * f.ci.hi,
+                100.0 * overall_goal
+            )
+        } else {
+            format!(
+                " The interval reaches the {:.0}% goal, but these photos are few and come \
+                 from few people.",
+                100.0 * overall_goal
+            )
+        };
+        s
+    }
+
+    fn abstain_sentence(&self, a: &Operating) -> String {
+        let mut s = format!(
+            "An abstain rule (answer only when the calibrated confidence is at least {:.3}, \
+             chosen on validation) answers {:.1}% of test images, {:.2}% of them right",
+            a.threshold,
+            100.0 * a.coverage,
+            100.0 * a.accuracy
+        );
+        if let Some(fa) = self.field.as_ref().and_then(|f| f.abstain.as_ref()) {
+            s += &if fa.accepted == 0 {
+                "; on the real photos it answers none.".to_string()
+            } else {
+                format!(
+                    "; on the real photos it answers {:.1}%, and {:.1}% of those right, so it \
+                     lowers errors but does not make the model usable there.",
+                    100.0 * fa.coverage,
+                    100.0 * fa.accuracy
+                )
+            };
+        } else {
+            s += ".";
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(correct: usize, n: usize) -> FieldResult {
+        FieldResult {
+            model: "m".into(),
+            source: "photos".into(),
+            n,
+            correct,
+            ci: wilson_interval(correct, n, 0.95),
+            abstain: None,
+        }
+    }
+
+    #[test]
+    fn low_field_accuracy_says_the_app_would_not_work() {
+        let e = AppEvidence {
+            model: "r001".into(),
+            test_accuracy: 1.0,
+            field: Some(field(28, 190)),
+            field_before: Some(field(20, 190)),
+            ..Default::default()
+        };
+        let s = e.sentences(0.96).join(" ");
+        assert!(s.contains("14.7% (28/190"), "{s}");
+        assert!(s.contains("reads 10.5% (20/190"), "{s}");
+        assert!(s.contains("far below the 96% goal"), "{s}");
+        assert!(s.contains("chance: 4.2%"), "{s}");
+        assert_eq!(e.table().rows.len(), 3);
+    }
+
+    #[test]
+    fn high_field_accuracy_does_not_claim_failure_and_missing_field_is_said() {
+        let e = AppEvidence {
+            field: Some(field(189, 190)),
+            ..Default::default()
+        };
+        assert!(e.sentences(0.96)[0].contains("reaches the 96% goal"));
+        let none = AppEvidence::default().sentences(0.96);
+        assert!(none[0].starts_with("No real photos were scored"), "{none:?}");
+    }
+}
