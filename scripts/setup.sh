@@ -40,6 +40,18 @@ urllib.request.urlopen(sys.argv[1], timeout=20)
 PY
 }
 
+# --- evcxr_jupyter: built while pip installs (cargo is CPU-bound, pip mostly network and disk) ---
+# (evcxr_jupyter has no --version; cargo's install record says which version is there.)
+if [ ! -x .tools/bin/evcxr_jupyter ] || ! grep -q "\"evcxr_jupyter $EVCXR_VERSION " .tools/.crates.toml 2>/dev/null; then
+  need_index "https://index.crates.io/config.json"
+  say "building evcxr_jupyter $EVCXR_VERSION into .tools/ in the background (first time ~7-13 min on 2 cores)"
+  evcxr_start=$SECONDS
+  cargo install --locked --quiet --root .tools evcxr_jupyter --version "$EVCXR_VERSION" >.setup-evcxr.log 2>&1 &
+  evcxr_pid=$!
+  # If a later step fails, the build stops too.
+  trap 'kill "$evcxr_pid" 2>/dev/null || true' EXIT
+fi
+
 # --- Python venv ---------------------------------------------------------------
 req_hash=$(sha256sum scripts/requirements.txt | cut -c1-16)
 stamp=.venv/.signlang-requirements
@@ -49,10 +61,12 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$req_hash" ]; then
     say "creating .venv with $PYTHON"
     "$PYTHON" -m venv .venv >>"$log" 2>&1 || die "could not create .venv (see $log)"
   fi
-  say "installing Python packages into .venv (torch $TORCH_VERSION is ~4.7 GB; first time ~2 min)"
+  say "installing Python packages into .venv (torch $TORCH_VERSION is ~4.7 GB; first time 2-4 min)"
+  pip_start=$SECONDS
   .venv/bin/python -m pip install --disable-pip-version-check --no-cache-dir -q -r scripts/requirements.txt >>"$log" 2>&1 ||
     die "pip install into .venv failed: see the end of $log (network, disk space, or proxy)"
   echo "$req_hash" >"$stamp"
+  say "Python packages installed ($(( SECONDS - pip_start )) s)"
 fi
 # torch's location, version and C++ ABI, read once per install (importing torch takes seconds).
 torch_info=.venv/.signlang-torch
@@ -84,13 +98,12 @@ if [ "$(cat .cargo/config.toml 2>/dev/null)" != "$config" ]; then
   say "wrote .cargo/config.toml (libtorch at $torch_dir)"
 fi
 
-# --- evcxr_jupyter ---------------------------------------------------------------
-# (evcxr_jupyter has no --version; cargo's install record says which version is there.)
-if [ ! -x .tools/bin/evcxr_jupyter ] || ! grep -q "\"evcxr_jupyter $EVCXR_VERSION " .tools/.crates.toml 2>/dev/null; then
-  need_index "https://index.crates.io/config.json"
-  say "building evcxr_jupyter $EVCXR_VERSION into .tools/ (first time ~7 min on 2 cores)"
-  cargo install --locked --quiet --root .tools evcxr_jupyter --version "$EVCXR_VERSION" >>"$log" 2>&1 ||
-    die "cargo install evcxr_jupyter failed: see the end of $log"
+# --- evcxr_jupyter (started above, in the background) -------------------------------
+if [ -n "${evcxr_pid:-}" ]; then
+  wait "$evcxr_pid" || die "cargo install evcxr_jupyter failed: see the end of $root/.setup-evcxr.log"
+  cat .setup-evcxr.log >>"$log" && rm -f .setup-evcxr.log
+  trap - EXIT
+  say "evcxr_jupyter built ($(( SECONDS - evcxr_start )) s)"
 fi
 
 # --- kernel spec, inside the venv ---------------------------------------------------
@@ -117,4 +130,4 @@ if [ "$(cat "$kdir/kernel.json" 2>/dev/null)" != "$spec" ]; then
   echo "$spec" >"$kdir/kernel.json"
   say "installed kernel spec 'Rust (signlang)' in $kdir"
 fi
-say "ready"
+say "ready ($SECONDS s)"
