@@ -501,7 +501,8 @@ fn shown_from_project(mut report: FieldReport, dir: &Path) -> FieldReport {
     let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     if let Ok(rel) = dir.strip_prefix(root.canonicalize().unwrap_or(root.clone())) {
         report.source = rel.display().to_string();
-    } else if let Ok(rel) = dir.strip_prefix(parent.canonicalize().unwrap_or(parent.to_path_buf())) {
+    } else if let Ok(rel) = dir.strip_prefix(parent.canonicalize().unwrap_or(parent.to_path_buf()))
+    {
         report.source = format!("../{}", rel.display());
     }
     report

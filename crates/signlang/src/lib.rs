@@ -7,6 +7,7 @@
 //!
 //! | module | stage |
 //! |---|---|
+//! | [`cpu`] | the CPU, its SIMD level and libtorch's back-ends, recorded with every timing |
 //! | [`corrupt`] | corrupted copies of images (MNIST-C style) and robustness reports |
 //! | [`data`] | load, check, fix, split by source photo, tensors |
 //! | [`letters`] | the 24 static letters A–Y without J |
@@ -23,6 +24,7 @@
 
 pub mod calibrate;
 pub mod corrupt;
+pub mod cpu;
 pub mod data;
 pub mod display;
 pub mod evaluate;

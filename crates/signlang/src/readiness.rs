@@ -104,8 +104,10 @@ impl AppEvidence {
 
     /// The evidence as a table: one row per kind of photo.
     pub fn table(&self) -> Table {
-        let mut t = Table::new(["photos", "what they measure", "accuracy", "abstain rule"])
-            .with_caption(format!("Would an app work? {} on each kind of photo", self.model));
+        let mut t =
+            Table::new(["photos", "what they measure", "accuracy", "abstain rule"]).with_caption(
+                format!("Would an app work? {} on each kind of photo", self.model),
+            );
         let op = |o: &Option<Operating>| o.as_ref().map_or("—".to_string(), Operating::summary);
         t.push([
             "test half".to_string(),
@@ -122,8 +124,10 @@ impl AppEvidence {
                 "—".to_string(),
             ]);
         }
-        for (what, f) in [("real photos", &self.field), ("real photos, before", &self.field_before)]
-        {
+        for (what, f) in [
+            ("real photos", &self.field),
+            ("real photos, before", &self.field_before),
+        ] {
             if let Some(f) = f {
                 t.push([
                     format!("{what}: {}", f.model),
@@ -272,6 +276,9 @@ mod tests {
         };
         assert!(e.sentences(0.96)[0].contains("reaches the 96% goal"));
         let none = AppEvidence::default().sentences(0.96);
-        assert!(none[0].starts_with("No real photos were scored"), "{none:?}");
+        assert!(
+            none[0].starts_with("No real photos were scored"),
+            "{none:?}"
+        );
     }
 }

@@ -198,7 +198,11 @@ fn calibration_json_round_trips_and_the_classifier_applies_it() {
     assert_eq!(table.rows.len(), 1);
     // The same numbers travel in model.onnx's metadata.
     let meta = cal.onnx_metadata();
-    let get = |k: &str| meta.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    let get = |k: &str| {
+        meta.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
     assert_eq!(get("temperature"), Some(cal.temperature.to_string()));
     assert_eq!(get("abstain_threshold"), Some(cal.threshold.to_string()));
     assert!(meta.iter().all(|(k, _)| !k.is_empty() && !k.contains('=')));

@@ -95,6 +95,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     );
     let name = args.model.clone();
     let threads = tch::get_num_threads();
+    let cpu = signlang::cpu::CpuInfo::detect();
+    eprintln!("signlang bench: {}", cpu.line());
     let dev = format!("{device:?}").to_lowercase();
     let pb = bar.clone();
     let callback = move |ev: &ProgressEvent<'_>| match ev {
@@ -122,6 +124,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 "accuracy": e.train_accuracy,
                 "threads": threads,
                 "device": dev,
+                "cpu": &cpu.model,
+                "simd": cpu.simd,
+                "onednn": cpu.onednn,
+                "mkl": cpu.mkl,
             });
             pb.suspend(|| println!("{line}"));
         }

@@ -23,12 +23,8 @@ pub struct AbstainRow {
 
 fn probs_of(t: &Tensor) -> Result<Vec<Probs>, RobustnessError> {
     let n = t.size()[0];
-    let flat: Vec<f32> = Vec::try_from(t.to_kind(Kind::Float).contiguous().view([-1])).map_err(
-        |_| RobustnessError::BadPredictions {
-            shape: t.size(),
-            n,
-        },
-    )?;
+    let flat: Vec<f32> = Vec::try_from(t.to_kind(Kind::Float).contiguous().view([-1]))
+        .map_err(|_| RobustnessError::BadPredictions { shape: t.size(), n })?;
     Ok(flat
         .chunks_exact(NUM_CLASSES)
         .map(|row| {
@@ -74,10 +70,12 @@ pub fn abstain_under_corruptions<E: std::fmt::Display>(
                 });
             }
             let scaled = calibration.apply(&probs_of(&p)?);
-            let operating = at_threshold(&scaled, &data.classes, calibration.threshold)
-                .map_err(|e| RobustnessError::Predictor {
-                    what: name.clone(),
-                    reason: e.to_string(),
+            let operating =
+                at_threshold(&scaled, &data.classes, calibration.threshold).map_err(|e| {
+                    RobustnessError::Predictor {
+                        what: name.clone(),
+                        reason: e.to_string(),
+                    }
                 })?;
             Ok(AbstainRow {
                 images: name,

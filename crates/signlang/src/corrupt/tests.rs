@@ -171,7 +171,11 @@ fn per_photo_sample_keeps_every_photo_and_at_most_k_images_of_each() {
     assert_eq!(per[&7], 3);
     assert_eq!(per[&2], 1);
     assert_eq!(per[&5], 3);
-    assert_eq!(super::per_photo_sample(&groups, 0).len(), 3, "k = 0 still keeps one per photo");
+    assert_eq!(
+        super::per_photo_sample(&groups, 0).len(),
+        3,
+        "k = 0 still keeps one per photo"
+    );
     assert!(super::per_photo_sample(&[], 3).is_empty());
 }
 
@@ -200,7 +204,10 @@ fn abstain_rule_under_corruptions_counts_confident_errors() {
     assert_eq!((clean.n, clean.accepted, clean.correct), (20, 20, 20));
     // The mirror swaps the halves: everything accepted, everything wrong.
     let mirror = rows.iter().find(|r| r.images == "mirror").unwrap();
-    assert_eq!((mirror.operating.accepted, mirror.operating.correct), (20, 0));
+    assert_eq!(
+        (mirror.operating.accepted, mirror.operating.correct),
+        (20, 0)
+    );
     // Above the model's confidence nothing is accepted.
     let none = abstain_under_corruptions(soft, &data, &calibration(0.7), 3, 1).unwrap();
     assert!(none.iter().all(|r| r.operating.accepted == 0));

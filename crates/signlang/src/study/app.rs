@@ -68,8 +68,9 @@ impl Study {
         let sample = corrupt::per_photo_sample(groups, corrupt::IMAGES_PER_PHOTO);
         let data = validation.subset(&validation.name, &sample);
         let name = format!("{id} {}", self.get(id)?.spec.describe());
-        let predict =
-            |x: &tch::Tensor| Ok::<_, StudyError>(crate::train::predict_proba(&net, x, vs.device()));
+        let predict = |x: &tch::Tensor| {
+            Ok::<_, StudyError>(crate::train::predict_proba(&net, x, vs.device()))
+        };
         let started = std::time::Instant::now();
         let report = corrupt::evaluate_robustness(
             &name,
@@ -82,7 +83,11 @@ impl Study {
             id: id.to_string(),
             source,
         })?;
-        println!("{} ({:.0} s)", report.summary_line(), started.elapsed().as_secs_f64());
+        println!(
+            "{} ({:.0} s)",
+            report.summary_line(),
+            started.elapsed().as_secs_f64()
+        );
         Ok(report)
     }
 }
@@ -135,7 +140,12 @@ impl Study {
             calibration.threshold,
             data.len()
         );
-        self.record_test_touch(id, test, clean.correct_all as f64 / clean.n as f64, Some(what))?;
+        self.record_test_touch(
+            id,
+            test,
+            clean.correct_all as f64 / clean.n as f64,
+            Some(what),
+        )?;
         Ok(rows)
     }
 }
@@ -152,7 +162,8 @@ pub fn rank_for_apps(
     let mut out = finals
         .iter()
         .map(|f| {
-            let robustness = study.robustness_on_validation(&f.best_run().id, validation, groups)?;
+            let robustness =
+                study.robustness_on_validation(&f.best_run().id, validation, groups)?;
             Ok(AppCandidate {
                 config: f.clone(),
                 robustness,

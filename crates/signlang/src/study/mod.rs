@@ -86,8 +86,8 @@ use crate::data::Dataset;
 use crate::model::ModelSpec;
 use crate::train::{History, RunStatus, TrainConfig};
 
-pub use backend::{Net, Progress, TrainError, TrainOptions, Trained};
 pub use app::{app_table, rank_for_apps, AppCandidate, CLEAN_FLOOR};
+pub use backend::{Net, Progress, TrainError, TrainOptions, Trained};
 pub use finals::{seed_table, seeded_finals, validation_evaluations, SeedTests, SeededFinal};
 pub use ledger::{
     DataRef, EntryStatus, Ledger, RunEntry, TestTouch, ValidationMetrics, FORMAT_VERSION,

@@ -43,17 +43,12 @@ impl Study {
         self.check_evaluable(run_id)?;
         let sample = corrupt::per_photo_sample(test.groups(), corrupt::IMAGES_PER_PHOTO);
         let data = test.dataset().subset(&test.dataset().name, &sample);
-        let report = corrupt::evaluate_robustness(
-            name,
-            predict,
-            &data,
-            seed,
-            |_, _| {},
-        )
-        .map_err(|source| StudyError::Robustness {
-            id: run_id.to_string(),
-            source,
-        })?;
+        let report = corrupt::evaluate_robustness(name, predict, &data, seed, |_, _| {}).map_err(
+            |source| StudyError::Robustness {
+                id: run_id.to_string(),
+                source,
+            },
+        )?;
         let what = format!(
             "robustness (seed {seed}, {} images, at most {} per photo): clean {:.1}%, mean \
              corruption {:.1}%",
