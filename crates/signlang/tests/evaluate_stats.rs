@@ -351,4 +351,22 @@ fn client_report_answers_the_questions_with_photos_as_the_unit() {
         "{t}"
     );
     assert!(t.contains("at least 36 photos"), "{t}");
+    // Real-photo sentences stand beside the test result: a row and a paragraph.
+    report.app_readiness = vec![
+        "On 190 real photos it reads 14.7%.".into(),
+        "More data.".into(),
+    ];
+    let t = report.to_display().text;
+    assert!(
+        t.contains("would an app work? (real photos)        On 190 real photos it reads 14.7%."),
+        "{t}"
+    );
+    assert!(
+        t.contains("On 190 real photos it reads 14.7%. More data."),
+        "{t}"
+    );
+    assert!(
+        t.contains("97.58% (2342 of 2400)"),
+        "the test result is unchanged: {t}"
+    );
 }

@@ -190,6 +190,12 @@ impl<'a> ClientReport<'a> {
                 ),
             ]);
         }
+        if let Some(first) = self.app_readiness.first() {
+            t.push([
+                "would an app work? (real photos)".to_string(),
+                first.clone(),
+            ]);
+        }
         if let Some(n) = &self.novel {
             t.push([
                 "photos with no near-copy in the training CSV".to_string(),
