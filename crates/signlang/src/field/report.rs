@@ -1,0 +1,219 @@
+//! [`FieldReport`]: the scored photos of a field check, their accuracy,
+//! per-letter results, confusions, the abstain rule, and their tables.
+
+use std::path::PathBuf;
+
+use crate::calibrate::{at_threshold, Operating, Probs};
+use crate::display::{escape, Html, Table};
+use crate::evaluate::Evaluation;
+use crate::letters::letter;
+
+use super::Prediction;
+
+/// A scored field photo.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldRecord {
+    /// The true class, from the file name.
+    pub truth: u8,
+    /// The model's answer.
+    pub prediction: Prediction,
+}
+
+impl FieldRecord {
+    /// True when the predicted letter is the true one.
+    pub fn correct(&self) -> bool {
+        self.truth == self.prediction.predicted
+    }
+}
+
+/// A file that could not be scored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldFailure {
+    /// The file.
+    pub file: PathBuf,
+    /// The error, naming the file and the fix.
+    pub error: String,
+}
+
+/// The result of a field check.
+#[derive(Clone, Debug)]
+pub struct FieldReport {
+    /// What was scored (a folder or "N files").
+    pub source: String,
+    /// The scored photos, in file order.
+    pub records: Vec<FieldRecord>,
+    /// The files that could not be scored.
+    pub failures: Vec<FieldFailure>,
+    /// The calibration's threshold and temperature, when the model has one.
+    pub calibration: Option<(f64, f64)>,
+}
+
+impl FieldReport {
+    /// True classes of the scored photos.
+    pub fn truth(&self) -> Vec<u8> {
+        self.records.iter().map(|r| r.truth).collect()
+    }
+
+    /// Probabilities of the scored photos (calibrated when the model is),
+    /// for [`crate::calibrate`] and the calibration plots.
+    pub fn probabilities(&self) -> Vec<Probs> {
+        self.records
+            .iter()
+            .map(|r| r.prediction.probabilities)
+            .collect()
+    }
+
+    /// Accuracy, per-letter statistics (95% Wilson intervals) and
+    /// confusions; `None` when no photo was scored.
+    pub fn evaluation(&self) -> Option<Evaluation> {
+        let predicted: Vec<u8> = self
+            .records
+            .iter()
+            .map(|r| r.prediction.predicted)
+            .collect();
+        Evaluation::from_predictions(&self.truth(), &predicted).ok()
+    }
+
+    /// Coverage and accuracy under the abstain rule; `None` without a
+    /// calibration or without scored photos.
+    pub fn abstain(&self) -> Option<Operating> {
+        let (threshold, _) = self.calibration?;
+        at_threshold(&self.probabilities(), &self.truth(), threshold).ok()
+    }
+
+    /// The headline numbers.
+    pub fn summary_table(&self) -> Table {
+        let mut t = Table::new(["measure", "value"]).with_caption(format!(
+            "Field check on {}: {} photos scored, {} failed",
+            self.source,
+            self.records.len(),
+            self.failures.len()
+        ));
+        if let Some(e) = self.evaluation() {
+            t.push([
+                "accuracy (95% Wilson CI)".to_string(),
+                format!(
+                    "{:.1}% ({}/{}) {}",
+                    100.0 * e.accuracy,
+                    e.correct,
+                    e.n,
+                    e.ci.percent()
+                ),
+            ]);
+        }
+        match (self.calibration, self.abstain()) {
+            (Some((th, temp)), Some(op)) => {
+                t.push([
+                    format!("abstain rule (confidence ≥ {th:.4}, temperature {temp:.3})"),
+                    op.summary(),
+                ]);
+            }
+            _ => t.push([
+                "abstain rule",
+                "no calibration.json: every image is answered",
+            ]),
+        }
+        t
+    }
+
+    /// Per-letter accuracy with 95% Wilson intervals and the most common wrong answer.
+    pub fn per_letter_table(&self) -> Table {
+        let mut t = Table::new([
+            "letter",
+            "photos",
+            "correct",
+            "accuracy",
+            "95% CI",
+            "often read as",
+        ])
+        .with_caption("Per letter");
+        let Some(e) = self.evaluation() else {
+            return t;
+        };
+        let confusions = e.confusions();
+        for l in e.letters.iter().filter(|l| l.n > 0) {
+            let worst = confusions
+                .iter()
+                .find(|c| c.truth == l.class)
+                .map(|c| format!("{} ({})", letter(c.predicted), c.count))
+                .unwrap_or_default();
+            t.push([
+                l.letter.to_string(),
+                l.n.to_string(),
+                l.correct.to_string(),
+                format!("{:.0}%", 100.0 * l.accuracy),
+                l.ci.percent(),
+                worst,
+            ]);
+        }
+        t
+    }
+
+    /// The `k` most common confusions (true → predicted).
+    pub fn confusions_table(&self, k: usize) -> Table {
+        let mut t = Table::new(["true", "read as", "photos"]).with_caption("Top confusions");
+        for c in self
+            .evaluation()
+            .map(|e| e.confusions())
+            .unwrap_or_default()
+            .iter()
+            .take(k)
+        {
+            t.push([
+                letter(c.truth).to_string(),
+                letter(c.predicted).to_string(),
+                c.count.to_string(),
+            ]);
+        }
+        t
+    }
+
+    /// The files that failed, with their errors.
+    pub fn failures_table(&self) -> Table {
+        let mut t = Table::new(["file", "error"]).with_caption("Files not scored");
+        for f in &self.failures {
+            t.push([f.file.display().to_string(), f.error.clone()]);
+        }
+        t
+    }
+
+    fn note() -> &'static str {
+        "The interval assumes independent photos; photos of one person (or one session) are \
+         not independent, so the true uncertainty is wider. Field photos measure the model; \
+         they must not be used to choose models or thresholds."
+    }
+
+    /// The whole report as plain text.
+    pub fn to_text(&self) -> String {
+        let mut parts = vec![self.summary_table().to_text(), Self::note().to_string()];
+        parts.push(self.per_letter_table().to_text());
+        parts.push(self.confusions_table(10).to_text());
+        if !self.failures.is_empty() {
+            parts.push(self.failures_table().to_text());
+        }
+        parts.join("\n\n")
+    }
+
+    /// The whole report as HTML for the notebook.
+    pub fn to_display(&self) -> Html {
+        let mut html = self.summary_table().to_html();
+        html += &format!("<p><em>{}</em></p>", escape(Self::note()));
+        html += &self.per_letter_table().to_html();
+        html += &self.confusions_table(10).to_html();
+        if !self.failures.is_empty() {
+            html += &self.failures_table().to_html();
+        }
+        Html::new(html, self.to_text())
+    }
+
+    /// Shows the report inline in evcxr.
+    pub fn evcxr_display(&self) {
+        self.to_display().evcxr_display();
+    }
+}
+
+impl std::fmt::Display for FieldReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_text())
+    }
+}
