@@ -124,10 +124,17 @@ impl AppEvidence {
                 "—".to_string(),
             ]);
         }
+        let same_model = match (&self.field, &self.field_before) {
+            (Some(a), Some(b)) => a.model == b.model,
+            _ => false,
+        };
         for (what, f) in [
             ("real photos", &self.field),
             ("real photos, before", &self.field_before),
         ] {
+            if what.ends_with("before") && same_model {
+                continue;
+            }
             if let Some(f) = f {
                 t.push([
                     format!("{what}: {}", f.model),
@@ -188,7 +195,7 @@ impl AppEvidence {
             100.0 * CHANCE,
             100.0 * self.test_accuracy
         );
-        if let Some(b) = &self.field_before {
+        if let Some(b) = self.field_before.as_ref().filter(|b| b.model != f.model) {
             s += &format!(
                 " The model chosen on clean validation alone ({}) reads {}.",
                 b.model,
@@ -263,7 +270,10 @@ mod tests {
             model: "r001".into(),
             test_accuracy: 1.0,
             field: Some(field(28, 190)),
-            field_before: Some(field(20, 190)),
+            field_before: Some(FieldResult {
+                model: "before".into(),
+                ..field(20, 190)
+            }),
             ..Default::default()
         };
         let s = e.sentences(&Goals::default()).join(" ");
@@ -273,6 +283,11 @@ mod tests {
         assert!(s.contains("chance: 4.2%"), "{s}");
         assert!(s.contains("at least 36 photos of every letter"), "{s}");
         assert_eq!(e.table().rows.len(), 3);
+        // When the chosen model is the one chosen on clean validation, no "before".
+        let mut same = e.clone();
+        same.field_before = same.field.clone();
+        assert_eq!(same.table().rows.len(), 2);
+        assert!(!same.sentences(&Goals::default())[0].contains("clean validation alone"));
     }
 
     #[test]
