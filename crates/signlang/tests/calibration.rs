@@ -121,6 +121,15 @@ fn temperature_fit_recovers_a_known_temperature() {
 }
 
 #[test]
+fn no_errors_leave_nothing_to_fit_and_the_temperature_at_one() {
+    let (probs, truth) = set(&[(0.9, true), (0.6, true), (0.99, true)]);
+    assert_eq!(fit_temperature(&probs, &truth).unwrap(), 1.0);
+    // One error is enough to fit.
+    let (probs, truth) = set(&[(0.9, true), (0.6, false), (0.99, true)]);
+    assert_ne!(fit_temperature(&probs, &truth).unwrap(), 1.0);
+}
+
+#[test]
 fn threshold_is_the_lowest_reaching_the_target() {
     let (probs, truth) = set(&[
         (0.99, true),

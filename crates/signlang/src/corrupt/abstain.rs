@@ -35,16 +35,16 @@ fn probs_of(t: &Tensor) -> Result<Vec<Probs>, RobustnessError> {
         .collect())
 }
 
-/// The abstain rule of `calibration` with `predict` (images → `N×24`
-/// probabilities) on `data` as it is and under every corruption at
-/// `severity` (random draws from `seed`).
-pub fn abstain_under_corruptions<E: std::fmt::Display>(
+/// Probabilities of `predict` (images → `N×24` probabilities) on `data`
+/// as it is and under every corruption at `severity` (random draws from
+/// `seed`): `("clean", …)` first, then one entry per corruption, in
+/// [`Corruption::ALL`] order.
+pub fn corrupted_probabilities<E: std::fmt::Display>(
     mut predict: impl FnMut(&Tensor) -> Result<Tensor, E>,
     data: &Dataset,
-    calibration: &Calibration,
     severity: u8,
     seed: u64,
-) -> Result<Vec<AbstainRow>, RobustnessError> {
+) -> Result<Vec<(String, Vec<Probs>)>, RobustnessError> {
     if data.is_empty() {
         return Err(RobustnessError::Empty {
             name: data.name.clone(),
@@ -69,7 +69,25 @@ pub fn abstain_under_corruptions<E: std::fmt::Display>(
                     n: data.len() as i64,
                 });
             }
-            let scaled = calibration.apply(&probs_of(&p)?);
+            Ok((name, probs_of(&p)?))
+        })
+        .collect()
+}
+
+/// The abstain rule of `calibration` with `predict` (images → `N×24`
+/// probabilities) on `data` as it is and under every corruption at
+/// `severity` (random draws from `seed`).
+pub fn abstain_under_corruptions<E: std::fmt::Display>(
+    predict: impl FnMut(&Tensor) -> Result<Tensor, E>,
+    data: &Dataset,
+    calibration: &Calibration,
+    severity: u8,
+    seed: u64,
+) -> Result<Vec<AbstainRow>, RobustnessError> {
+    corrupted_probabilities(predict, data, severity, seed)?
+        .into_iter()
+        .map(|(name, probs)| {
+            let scaled = calibration.apply(&probs);
             let operating =
                 at_threshold(&scaled, &data.classes, calibration.threshold).map_err(|e| {
                     RobustnessError::Predictor {

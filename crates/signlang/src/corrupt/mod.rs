@@ -32,7 +32,7 @@ mod abstain;
 pub(crate) mod ops;
 mod report;
 
-pub use abstain::{abstain_table, abstain_under_corruptions, AbstainRow};
+pub use abstain::{abstain_table, abstain_under_corruptions, corrupted_probabilities, AbstainRow};
 pub use report::{
     evaluate_robustness, evaluate_robustness_net, per_photo_sample, stderr_progress, CorruptionRow,
     RobustnessError, RobustnessReport, IMAGES_PER_PHOTO,

@@ -9,7 +9,7 @@
 
 use super::finals::SeededFinal;
 use super::{Study, StudyError, TestPredictions};
-use crate::calibrate::Calibration;
+use crate::calibrate::{Calibration, Probs};
 use crate::corrupt::{self, AbstainRow, RobustnessReport};
 use crate::data::{Dataset, TestSplit};
 use crate::display::Table;
@@ -17,6 +17,9 @@ use crate::display::Table;
 /// Mean clean validation accuracy a configuration needs before its
 /// robustness counts: the test half must stay at 99.5% or better.
 pub const CLEAN_FLOOR: f64 = 0.995;
+
+/// Severity of the corrupted validation copies that calibration is fitted on.
+pub const CALIBRATION_SEVERITY: u8 = 3;
 
 /// Seed of the corruptions' random draws on the validation half.
 pub const VALIDATION_CORRUPTION_SEED: u64 = 7;
@@ -108,6 +111,43 @@ impl Study {
                 source,
             }
         })
+    }
+
+    /// What the calibration of run `id` is fitted on: its probabilities on
+    /// every validation image, and on [`corrupt::IMAGES_PER_PHOTO`] images
+    /// of each validation photo under every corruption at severity
+    /// [`CALIBRATION_SEVERITY`]. A model that makes no error on clean
+    /// validation leaves temperature scaling nothing to fit; the corrupted
+    /// copies bring the errors an app will meet. Nothing is recorded.
+    pub fn calibration_data(
+        &self,
+        id: &str,
+        validation: &Dataset,
+        groups: &[u32],
+    ) -> Result<(Vec<Probs>, Vec<u8>), StudyError> {
+        let clean = self.predictions_on(id, validation, groups)?;
+        let (net, vs) = self.load_model(id)?;
+        let sample = corrupt::per_photo_sample(groups, corrupt::IMAGES_PER_PHOTO);
+        let data = validation.subset(&validation.name, &sample);
+        let predict = |x: &tch::Tensor| {
+            Ok::<_, StudyError>(crate::train::predict_proba(&net, x, vs.device()))
+        };
+        let versions = corrupt::corrupted_probabilities(
+            predict,
+            &data,
+            CALIBRATION_SEVERITY,
+            VALIDATION_CORRUPTION_SEED,
+        )
+        .map_err(|source| StudyError::Robustness {
+            id: id.to_string(),
+            source,
+        })?;
+        let (mut probs, mut truth) = (clean.probabilities, clean.truth);
+        for (_, p) in versions.into_iter().skip(1) {
+            probs.extend(p);
+            truth.extend_from_slice(&data.classes);
+        }
+        Ok((probs, truth))
     }
 
     /// The abstain rule of `calibration` with run `id` on the test split

@@ -86,7 +86,7 @@ use crate::data::Dataset;
 use crate::model::ModelSpec;
 use crate::train::{History, RunStatus, TrainConfig};
 
-pub use app::{app_table, rank_for_apps, AppCandidate, CLEAN_FLOOR};
+pub use app::{app_table, rank_for_apps, AppCandidate, CALIBRATION_SEVERITY, CLEAN_FLOOR};
 pub use backend::{Net, Progress, TrainError, TrainOptions, Trained};
 pub use finals::{seed_table, seeded_finals, validation_evaluations, SeedTests, SeededFinal};
 pub use ledger::{
