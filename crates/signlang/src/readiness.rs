@@ -231,13 +231,22 @@ impl AppEvidence {
             100.0 * a.coverage,
             100.0 * a.accuracy
         );
-        if let Some(fa) = self.field.as_ref().and_then(|f| f.abstain.as_ref()) {
+        if let Some((f, fa)) = self
+            .field
+            .as_ref()
+            .and_then(|f| f.abstain.as_ref().map(|a| (f, a)))
+        {
             s += &if fa.accepted == 0 {
                 "; on the real photos it answers none.".to_string()
             } else {
+                let verdict = if fa.accuracy > f.accuracy() {
+                    "so it lowers the share of wrong answers but does not make the model usable there"
+                } else {
+                    "no better than all answers together: on real photos the model is confidently \
+                     wrong, and its confidence cannot tell an app when to trust it"
+                };
                 format!(
-                    "; on the real photos it answers {:.1}%, and {:.1}% of those right, so it \
-                     lowers errors but does not make the model usable there.",
+                    "; on the real photos it answers {:.1}%, and {:.1}% of those right, {verdict}.",
                     100.0 * fa.coverage,
                     100.0 * fa.accuracy
                 )
@@ -287,6 +296,28 @@ mod tests {
         let mut same = e.clone();
         same.field_before = same.field.clone();
         assert_eq!(same.table().rows.len(), 2);
+        // The abstain rule on real photos: better or not than all answers.
+        let op = |accepted: usize, correct: usize| Operating {
+            threshold: 0.8,
+            n: 190,
+            accepted,
+            correct,
+            correct_all: 28,
+            coverage: accepted as f64 / 190.0,
+            accuracy: correct as f64 / accepted as f64,
+            ci: wilson_interval(correct, accepted, 0.95),
+        };
+        let mut with_rule = e.clone();
+        with_rule.abstain_test = Some(op(190, 190));
+        with_rule.field.as_mut().unwrap().abstain = Some(op(40, 3));
+        let s = with_rule.sentences(&Goals::default()).join(" ");
+        assert!(
+            s.contains("answers 21.1%, and 7.5% of those right, no better"),
+            "{s}"
+        );
+        with_rule.field.as_mut().unwrap().abstain = Some(op(40, 20));
+        let s = with_rule.sentences(&Goals::default()).join(" ");
+        assert!(s.contains("lowers the share of wrong answers"), "{s}");
         assert!(!same.sentences(&Goals::default())[0].contains("clean validation alone"));
     }
 
