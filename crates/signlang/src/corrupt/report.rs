@@ -21,6 +21,12 @@ const CHUNK: i64 = 1024;
 /// about 5× (under a minute per model on 2 cores).
 pub const IMAGES_PER_PHOTO: usize = 3;
 
+/// [`IMAGES_PER_PHOTO`] images of each source photo of `data` (`groups`
+/// gives each image's photo), as a data set with the same name.
+pub fn photo_sample(data: &Dataset, groups: &[u32]) -> Dataset {
+    data.subset(&data.name, &per_photo_sample(groups, IMAGES_PER_PHOTO))
+}
+
 /// Indices of at most `k` images of each group (source photo), spread
 /// evenly over the group's images in their order: deterministic, and every
 /// group keeps at least one image.

@@ -68,8 +68,7 @@ impl Study {
         groups: &[u32],
     ) -> Result<RobustnessReport, StudyError> {
         let (net, vs) = self.load_model(id)?;
-        let sample = corrupt::per_photo_sample(groups, corrupt::IMAGES_PER_PHOTO);
-        let data = validation.subset(&validation.name, &sample);
+        let data = corrupt::photo_sample(validation, groups);
         let name = format!("{id} {}", self.get(id)?.spec.describe());
         let predict = |x: &tch::Tensor| {
             Ok::<_, StudyError>(crate::train::predict_proba(&net, x, vs.device()))
@@ -127,8 +126,7 @@ impl Study {
     ) -> Result<(Vec<Probs>, Vec<u8>), StudyError> {
         let clean = self.predictions_on(id, validation, groups)?;
         let (net, vs) = self.load_model(id)?;
-        let sample = corrupt::per_photo_sample(groups, corrupt::IMAGES_PER_PHOTO);
-        let data = validation.subset(&validation.name, &sample);
+        let data = corrupt::photo_sample(validation, groups);
         let predict = |x: &tch::Tensor| {
             Ok::<_, StudyError>(crate::train::predict_proba(&net, x, vs.device()))
         };
@@ -164,8 +162,7 @@ impl Study {
     ) -> Result<Vec<AbstainRow>, StudyError> {
         self.check_evaluable(id)?;
         let (net, vs) = self.load_model(id)?;
-        let sample = corrupt::per_photo_sample(test.groups(), corrupt::IMAGES_PER_PHOTO);
-        let data = test.dataset().subset(&test.dataset().name, &sample);
+        let data = corrupt::photo_sample(test.dataset(), test.groups());
         let predict = |x: &tch::Tensor| {
             Ok::<_, StudyError>(crate::train::predict_proba(&net, x, vs.device()))
         };

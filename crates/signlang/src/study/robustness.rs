@@ -41,8 +41,7 @@ impl Study {
         predict: impl FnMut(&Tensor) -> Result<Tensor, E>,
     ) -> Result<RobustnessReport, StudyError> {
         self.check_evaluable(run_id)?;
-        let sample = corrupt::per_photo_sample(test.groups(), corrupt::IMAGES_PER_PHOTO);
-        let data = test.dataset().subset(&test.dataset().name, &sample);
+        let data = corrupt::photo_sample(test.dataset(), test.groups());
         let report = corrupt::evaluate_robustness(name, predict, &data, seed, |_, _| {}).map_err(
             |source| StudyError::Robustness {
                 id: run_id.to_string(),
