@@ -150,7 +150,10 @@ mod tests {
         assert_eq!(touches[0].accuracy, report.clean);
         assert_eq!(touches[0].n_images, 30);
         let what = touches[0].what.clone().unwrap();
-        assert!(what.starts_with("robustness (seed 4): clean"), "{what}");
+        assert!(
+            what.starts_with("robustness (seed 4, 30 images, at most 3 per photo): clean"),
+            "{what}"
+        );
         // The same seed gives the same report; each call is recorded.
         assert_eq!(study.robustness_on_test(&id, &test, 4).unwrap(), report);
         assert_eq!(study.test_touches().len(), 2);
