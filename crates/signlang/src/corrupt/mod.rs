@@ -34,8 +34,8 @@ mod report;
 
 pub use abstain::{abstain_table, abstain_under_corruptions, corrupted_probabilities, AbstainRow};
 pub use report::{
-    evaluate_robustness, evaluate_robustness_net, per_photo_sample, photo_sample, stderr_progress,
-    CorruptionRow, RobustnessError, RobustnessReport, IMAGES_PER_PHOTO,
+    comparison_table, evaluate_robustness, evaluate_robustness_net, per_photo_sample, photo_sample,
+    stderr_progress, CorruptionRow, RobustnessError, RobustnessReport, IMAGES_PER_PHOTO,
 };
 
 use rand::{Rng, SeedableRng};

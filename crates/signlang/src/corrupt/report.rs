@@ -191,6 +191,40 @@ impl fmt::Display for RobustnessReport {
     }
 }
 
+/// Several models side by side: one row per corruption with each model's
+/// mean accuracy over severities 1–5, then clean and the mean corruption
+/// accuracy.
+pub fn comparison_table(reports: &[&RobustnessReport]) -> Table {
+    let pct = |v: f64| format!("{:.1}%", 100.0 * v);
+    let mut header = vec!["corruption (mean of severities 1–5)".to_string()];
+    header.extend(reports.iter().map(|r| r.model.clone()));
+    let mut t = Table::new(header).with_caption(format!(
+        "Accuracy under each corruption: {}",
+        reports
+            .iter()
+            .map(|r| format!("{} ({} images of {})", r.model, r.n_images, r.data))
+            .collect::<Vec<_>>()
+            .join("; ")
+    ));
+    for c in Corruption::ALL.iter() {
+        let mut row = vec![c.name().to_string()];
+        row.extend(reports.iter().map(|r| {
+            r.rows
+                .iter()
+                .find(|row| row.corruption == *c)
+                .map_or("—".to_string(), |row| pct(row.mean()))
+        }));
+        t.push(row);
+    }
+    let mut clean = vec!["clean".to_string()];
+    clean.extend(reports.iter().map(|r| pct(r.clean)));
+    t.push(clean);
+    let mut mean = vec!["mean corruption".to_string()];
+    mean.extend(reports.iter().map(|r| pct(r.mean_corruption_accuracy())));
+    t.push(mean);
+    t
+}
+
 /// Correct predictions of `predict` on `images` (in chunks of 1,024).
 fn correct<E: fmt::Display>(
     predict: &mut impl FnMut(&Tensor) -> Result<Tensor, E>,

@@ -215,3 +215,22 @@ fn abstain_rule_under_corruptions_counts_confident_errors() {
     assert!(table.contains("none accepted"), "{table}");
     assert!(abstain_under_corruptions(soft, &halves(0), &calibration(0.5), 3, 1).is_err());
 }
+
+#[test]
+fn comparison_table_puts_models_side_by_side() {
+    let data = halves(20);
+    let a = evaluate_robustness("halves", half_predictor, &data, 1, |_, _| {}).unwrap();
+    let mut b = a.clone();
+    b.model = "other".into();
+    b.clean = 0.5;
+    let t = comparison_table(&[&a, &b]);
+    assert_eq!(t.rows.len(), 13 + 2);
+    assert_eq!(t.rows[12][0], "mirror");
+    assert_eq!(t.rows[12][1], "0.0%", "the mirror flips every prediction");
+    assert_eq!(t.rows[13], ["clean", "100.0%", "50.0%"]);
+    let mean = format!("{:.1}%", 100.0 * a.mean_corruption_accuracy());
+    assert_eq!(
+        t.rows[14],
+        ["mean corruption".to_string(), mean.clone(), mean]
+    );
+}
