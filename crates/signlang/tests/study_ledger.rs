@@ -9,7 +9,7 @@ use signlang::study::{
     EntryStatus, Ledger, Study, StudyError, TrainerFailure, TrainerOutput, DEFAULT_BUDGET,
     LEDGER_FILE,
 };
-use signlang::train::{History, RunStatus};
+use signlang::train::{History, Progress, RunStatus, TrainOptions};
 use study_common::{config, data, dataset, fake, fake_history, spec};
 use tch::nn;
 
@@ -374,4 +374,34 @@ fn a_refusal_before_training_spends_nothing() {
         .unwrap();
     assert_eq!(run.id(), "r002");
     assert_eq!(study.used(), 2);
+}
+
+/// A config the trainer refuses (lr = -1) costs no run, whether the study
+/// calls the project's trainer itself (`run`) or is handed it (`run_with`).
+#[test]
+fn a_refused_config_costs_no_run_through_either_entry_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, val) = data();
+    let mut study = Study::create(dir.path(), 2).unwrap();
+    let mut bad = config(1);
+    bad.lr = -1.0;
+    let silent = || TrainOptions {
+        device: tch::Device::Cpu,
+        progress: Progress::Silent,
+        stop: None,
+    };
+    let err = study
+        .run(&spec(), &bad, &train, &val, silent())
+        .unwrap_err();
+    assert!(matches!(err, StudyError::NothingTrained { .. }), "{err}");
+    assert_eq!(study.used(), 0);
+    let err = study
+        .run_with(&spec(), &bad, &train, &val, |s, c, t, v| {
+            signlang::train::train(s, c, t, v, silent()).map(TrainerOutput::from)
+        })
+        .unwrap_err();
+    assert!(matches!(err, StudyError::NothingTrained { .. }), "{err}");
+    assert_eq!(study.used(), 0);
+    assert!(study.runs().is_empty());
+    assert_eq!(Study::open(dir.path()).unwrap().used(), 0);
 }

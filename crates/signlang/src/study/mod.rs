@@ -60,7 +60,6 @@
 //! [`Study::evaluate_on_test`], which records a [`TestTouch`] (run, time,
 //! images, accuracy) in the ledger before returning predictions.
 
-mod backend;
 pub mod finals;
 mod ledger;
 pub mod recipes;
@@ -85,7 +84,8 @@ use crate::data::Dataset;
 use crate::model::ModelSpec;
 use crate::train::{History, RunStatus, TrainConfig};
 
-pub use backend::{Net, Progress, TrainError, TrainOptions, Trained};
+pub use crate::model::Net;
+pub use crate::train::{Progress, TrainError, TrainOptions, Trained};
 pub use finals::{seed_table, seeded_finals, validation_evaluations, SeedTests, SeededFinal};
 pub use ledger::{
     DataRef, EntryStatus, Ledger, RunEntry, TestTouch, ValidationMetrics, FORMAT_VERSION,
@@ -292,9 +292,11 @@ pub enum StudyError {
     },
 }
 
-/// Why a trainer returned no result. Any `Display` error converts into a
-/// counted failure; [`TrainerFailure::nothing_trained`] marks a refusal
-/// before any training (a bad spec or config), which gives the slot back.
+/// Why a trainer returned no result. A [`TrainError`] converts by its kind
+/// (a refusal before training or a counted failure); a message (`String`,
+/// `&str`) or a libtorch error converts into a counted failure;
+/// [`TrainerFailure::nothing_trained`] marks a refusal before any training
+/// (a bad spec or config), which gives the slot back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrainerFailure {
     /// The trainer's message.
@@ -322,9 +324,43 @@ impl TrainerFailure {
     }
 }
 
-impl<E: fmt::Display> From<E> for TrainerFailure {
-    fn from(e: E) -> Self {
-        TrainerFailure::failed(e.to_string())
+/// The project's trainer: errors before any training (bad spec, config or
+/// data) spend no budget; libtorch errors happen during training and count.
+/// The same conversion serves [`Study::run`] and [`Study::run_with`].
+impl From<TrainError> for TrainerFailure {
+    fn from(e: TrainError) -> Self {
+        match e {
+            TrainError::Torch(_) => TrainerFailure::failed(e.to_string()),
+            _ => TrainerFailure::nothing_trained(e.to_string()),
+        }
+    }
+}
+
+/// A message from another trainer: a counted failure.
+impl From<String> for TrainerFailure {
+    fn from(message: String) -> Self {
+        TrainerFailure::failed(message)
+    }
+}
+
+/// A message from another trainer: a counted failure.
+impl From<&str> for TrainerFailure {
+    fn from(message: &str) -> Self {
+        TrainerFailure::failed(message)
+    }
+}
+
+/// A libtorch error during training: a counted failure.
+impl From<tch::TchError> for TrainerFailure {
+    fn from(e: tch::TchError) -> Self {
+        TrainerFailure::failed(format!("libtorch: {e}"))
+    }
+}
+
+/// A trainer that cannot fail.
+impl From<std::convert::Infallible> for TrainerFailure {
+    fn from(e: std::convert::Infallible) -> Self {
+        match e {}
     }
 }
 
@@ -687,11 +723,7 @@ impl Study {
             train,
             validation,
             &data,
-            |s, c, t, v| {
-                backend::train(s, c, t, v, options)
-                    .map(TrainerOutput::from)
-                    .map_err(backend::failure)
-            },
+            |s, c, t, v| crate::train::train(s, c, t, v, options).map(TrainerOutput::from),
         )
     }
 
@@ -979,7 +1011,7 @@ impl Study {
     ) -> Result<(Net, nn::VarStore), StudyError> {
         let spec = self.get(id)?.spec.clone();
         let mut vs = nn::VarStore::new(device);
-        let net = backend::build_net(&spec, &vs.root());
+        let net = spec.build(&vs.root());
         self.load_weights_into(id, &mut vs)?;
         Ok((net, vs))
     }

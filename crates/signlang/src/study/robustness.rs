@@ -4,7 +4,7 @@
 
 use tch::Tensor;
 
-use super::{backend, Study, StudyError};
+use super::{Study, StudyError};
 use crate::corrupt::{self, RobustnessReport};
 use crate::data::TestSplit;
 
@@ -24,7 +24,7 @@ impl Study {
         let (net, vs) = self.load_model(run_id)?;
         let name = format!("{run_id} {}", self.get(run_id)?.spec.describe());
         self.robustness_on_test_with(run_id, test, seed, &name, |x| {
-            Ok::<_, String>(backend::predict_proba(&net, x, vs.device()))
+            Ok::<_, String>(crate::train::predict_proba(&net, x, vs.device()))
         })
     }
 
@@ -103,7 +103,7 @@ mod tests {
     {
         move |spec, _, _, _| {
             let vs = tch::nn::VarStore::new(tch::Device::Cpu);
-            let _ = backend::build_net(spec, &vs.root());
+            let _ = spec.build(&vs.root());
             let e = EpochStats {
                 epoch: 1,
                 train_loss: 1.0,

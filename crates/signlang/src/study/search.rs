@@ -611,9 +611,7 @@ impl Study {
         mut options: impl FnMut() -> TrainOptions,
     ) -> Result<SearchOutcome, StudyError> {
         self.execute_with(plan, train, validation, |s, c, t, v| {
-            super::backend::train(s, c, t, v, options())
-                .map(TrainerOutput::from)
-                .map_err(super::backend::failure)
+            crate::train::train(s, c, t, v, options()).map(TrainerOutput::from)
         })
     }
 

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use tch::{Kind, Tensor};
 
-use super::{backend, now_rfc3339, EntryStatus, Study, StudyError, TestTouch};
+use super::{now_rfc3339, EntryStatus, Study, StudyError, TestTouch};
 use crate::data::TestSplit;
 use crate::evaluate::{EvaluateError, Evaluation};
 use crate::NUM_CLASSES;
@@ -118,7 +118,7 @@ impl Study {
         self.check_evaluable(run_id)?;
         let (net, vs) = self.load_model(run_id)?;
         self.evaluate_on_test_with(run_id, test, |images| {
-            Ok(backend::predict_proba(&net, images, vs.device()))
+            Ok(crate::train::predict_proba(&net, images, vs.device()))
         })
     }
 
@@ -256,8 +256,8 @@ mod tests {
         let run = study
             .run_with(&spec(), &config(1), &train, &val, |s, _, _, _| {
                 let vs = tch::nn::VarStore::new(tch::Device::Cpu);
-                let net = backend::build_net(s, &vs.root());
-                let p = backend::predict_proba(&net, &test.dataset().images(), vs.device());
+                let net = s.build(&vs.root());
+                let p = crate::train::predict_proba(&net, &test.dataset().images(), vs.device());
                 *expected.borrow_mut() = Some(Vec::<f32>::try_from(p.view([-1])).unwrap());
                 Ok::<_, String>(TrainerOutput {
                     history: history(),
