@@ -73,16 +73,9 @@ fn study() -> tempfile::TempDir {
         input_norm: false,
     });
     let config = TrainConfig {
-        optimizer: Optimizer::Adam,
-        lr: 1e-3,
-        schedule: Schedule::Constant,
-        batch_size: 32,
         epochs: 2,
-        weight_decay: 0.0,
-        label_smoothing: 0.0,
-        early_stopping: None,
-        augmentation: None,
         seed: 1,
+        ..Default::default()
     };
     let sgd = TrainConfig {
         optimizer: Optimizer::Sgd {

@@ -5,7 +5,7 @@ use std::process::Command;
 use signlang::data::{Dataset, PIXELS};
 use signlang::model::{DenseSpec, ModelSpec};
 use signlang::study::{Study, TrainerOutput};
-use signlang::train::{EpochStats, History, Optimizer, RunStatus, Schedule, TrainConfig};
+use signlang::train::{EpochStats, History, RunStatus, TrainConfig};
 
 fn dataset(name: &str, seed: u8) -> Dataset {
     Dataset {
@@ -49,16 +49,9 @@ fn runs_prints_the_table_and_the_budget_line() {
     let (train, val) = (dataset("train", 1), dataset("validation", 2));
     for seed in [1, 3] {
         let config = TrainConfig {
-            optimizer: Optimizer::Adam,
-            lr: 1e-3,
-            schedule: Schedule::Constant,
-            batch_size: 32,
             epochs: 1,
-            weight_decay: 0.0,
-            label_smoothing: 0.0,
-            early_stopping: None,
-            augmentation: None,
             seed,
+            ..Default::default()
         };
         study
             .run_with(&spec, &config, &train, &val, |_, c, _, _| fake(c))

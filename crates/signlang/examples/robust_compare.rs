@@ -147,11 +147,10 @@ fn main() {
         schedule: Schedule::OneCycle { warmup: 0.3 },
         batch_size: 64,
         epochs,
-        weight_decay: 0.0,
         label_smoothing: 0.1,
-        early_stopping: None,
         augmentation: Some(augmentation),
         seed: 2026,
+        ..Default::default()
     };
     let variants = [
         (

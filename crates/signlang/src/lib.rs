@@ -12,6 +12,7 @@
 //! | [`letters`] | the 24 static letters A–Y without J |
 //! | [`display`] | inline HTML / SVG for the evcxr notebook |
 //! | [`model`] | model specs (dense, CNN) and the networks built from them |
+//! | [`presets`] | the reference models (`baseline_cnn`, `dense`, `cnn2`) with their configs |
 //! | [`train`] | training configs, the trainer, learning histories |
 //! | [`evaluate`] | accuracy with source photos as the unit, clustered McNemar, goals, the client report |
 //! | [`study`] | the 50-run ledger, searches, the recipes, seeded finals, the recorded test split |
@@ -31,6 +32,7 @@ pub mod letters;
 pub mod model;
 pub mod onnx;
 pub mod plots;
+pub mod presets;
 pub mod study;
 pub mod train;
 

@@ -676,95 +676,6 @@ impl ModelSpec {
             }
         }
     }
-
-    /// The course's baseline: Conv(32, 3×3, valid, relu) → MaxPool 2 →
-    /// Flatten → Dense(100, relu) → Dense(24).
-    pub fn baseline_cnn() -> ModelSpec {
-        ModelSpec::Cnn(CnnSpec {
-            blocks: vec![ConvBlock {
-                filters: 32,
-                kernel: 3,
-                padding: Padding::Valid,
-                batch_norm: false,
-                pool: Some(2),
-                dropout: 0.0,
-            }],
-            activation: Activation::Relu,
-            input_norm: false,
-            head: DenseSpec {
-                hidden: vec![100],
-                ..Default::default()
-            },
-        })
-    }
-
-    /// Flatten → Dense(512, relu) → Dense(256, relu) → Dense(24).
-    pub fn dense_reference() -> ModelSpec {
-        ModelSpec::Dense(DenseSpec {
-            hidden: vec![512, 256],
-            ..Default::default()
-        })
-    }
-
-    /// Two conv blocks (32, 64; 3×3 same, batch norm, relu, max-pool 2) →
-    /// Flatten → Dense(128, relu) → Dropout 0.3 → Dense(24).
-    pub fn cnn2() -> ModelSpec {
-        let block = |filters| ConvBlock {
-            filters,
-            kernel: 3,
-            padding: Padding::Same,
-            batch_norm: true,
-            pool: Some(2),
-            dropout: 0.0,
-        };
-        ModelSpec::Cnn(CnnSpec {
-            blocks: vec![block(32), block(64)],
-            activation: Activation::Relu,
-            input_norm: false,
-            head: DenseSpec {
-                hidden: vec![128],
-                dropout: 0.3,
-                ..Default::default()
-            },
-        })
-    }
-
-    /// A reference model and its training setup, by name: `baseline_cnn`
-    /// (SGD lr 0.01, momentum 0.9), `dense` and `cnn2` (Adam 1e-3); all
-    /// batch 32, 10 epochs, seed 0.
-    pub fn reference(name: &str) -> Option<(ModelSpec, crate::train::TrainConfig)> {
-        use crate::train::{Optimizer, Schedule, TrainConfig};
-        let config = |optimizer, lr| TrainConfig {
-            optimizer,
-            lr,
-            schedule: Schedule::Constant,
-            batch_size: 32,
-            epochs: 10,
-            weight_decay: 0.0,
-            label_smoothing: 0.0,
-            early_stopping: None,
-            augmentation: None,
-            seed: 0,
-        };
-        match name {
-            "baseline_cnn" => Some((
-                ModelSpec::baseline_cnn(),
-                config(
-                    Optimizer::Sgd {
-                        momentum: 0.9,
-                        nesterov: false,
-                    },
-                    0.01,
-                ),
-            )),
-            "dense" => Some((ModelSpec::dense_reference(), config(Optimizer::Adam, 1e-3))),
-            "cnn2" => Some((ModelSpec::cnn2(), config(Optimizer::Adam, 1e-3))),
-            _ => None,
-        }
-    }
-
-    /// The names [`ModelSpec::reference`] knows.
-    pub const REFERENCE_NAMES: [&'static str; 3] = ["baseline_cnn", "dense", "cnn2"];
 }
 
 #[cfg(test)]
@@ -773,96 +684,8 @@ mod tests {
     use tch::{nn::VarStore, Device, Kind};
 
     #[test]
-    fn summary_counts_match_keras_for_the_reference_models() {
-        let base = ModelSpec::baseline_cnn().summary();
-        assert_eq!(
-            base.total_params,
-            320 + 13 * 13 * 32 * 100 + 100 + 100 * 24 + 24
-        );
-        assert_eq!(base.total_params, 543_644);
-        assert_eq!(base.rows[0].output_shape, vec![32, 26, 26]);
-        let dense = ModelSpec::dense_reference().summary();
-        assert_eq!(
-            dense.total_params,
-            784 * 512 + 512 + 512 * 256 + 256 + 256 * 24 + 24
-        );
-        let cnn2 = ModelSpec::cnn2().summary();
-        let keras =
-            320 + 4 * 32 + (32 * 9 * 64 + 64) + 4 * 64 + (7 * 7 * 64 * 128 + 128) + 128 * 24 + 24;
-        assert_eq!(cnn2.total_params, keras);
-        assert_eq!(cnn2.non_trainable_params, 2 * (32 + 64));
-        assert!(cnn2.to_string().contains("423,832"), "{cnn2}");
-    }
-
-    #[test]
-    fn built_nets_have_the_summarised_trainable_parameters_and_output() {
-        for name in ModelSpec::REFERENCE_NAMES {
-            let (spec, _) = ModelSpec::reference(name).unwrap();
-            let vs = VarStore::new(Device::Cpu);
-            let net = spec.build(&vs.root());
-            let n: i64 = vs
-                .trainable_variables()
-                .iter()
-                .map(|t| t.numel() as i64)
-                .sum();
-            assert_eq!(n, spec.summary().trainable_params, "{name}");
-            let y = net.forward_t(
-                &Tensor::zeros([3, 1, 28, 28], (Kind::Float, Device::Cpu)),
-                false,
-            );
-            assert_eq!(y.size(), vec![3, 24], "{name}");
-        }
-    }
-
-    #[test]
-    fn spec_round_trips_through_json_and_describes_itself() {
-        for name in ModelSpec::REFERENCE_NAMES {
-            let (spec, config) = ModelSpec::reference(name).unwrap();
-            let json = serde_json::to_string(&spec).unwrap();
-            assert_eq!(serde_json::from_str::<ModelSpec>(&json).unwrap(), spec);
-            let json = serde_json::to_string(&config).unwrap();
-            assert_eq!(
-                serde_json::from_str::<crate::train::TrainConfig>(&json).unwrap(),
-                config
-            );
-        }
-        assert_eq!(
-            ModelSpec::cnn2().describe(),
-            "cnn 32-64 bn | dense 128 d0.3"
-        );
-        assert_eq!(ModelSpec::dense_reference().describe(), "dense 512-256");
-        assert_eq!(
-            ModelSpec::baseline_cnn().describe(),
-            "cnn 32 valid | dense 100"
-        );
-        assert!(ModelSpec::reference("nope").is_none());
-    }
-
-    /// Specs and configs written before the robustness options (input
-    /// normalisation, new augmentation settings) read back and serialise
-    /// byte for byte as before: the study ledger keys runs by this JSON.
-    #[test]
-    fn older_spec_and_config_json_round_trips_unchanged() {
-        let spec = r#"{"family":"cnn","blocks":[{"filters":32,"kernel":3,"padding":"same","batch_norm":true,"pool":2,"dropout":0.0},{"filters":64,"kernel":3,"padding":"same","batch_norm":true,"pool":2,"dropout":0.0}],"activation":"relu","head":{"hidden":[128],"activation":"relu","batch_norm":false,"dropout":0.3}}"#;
-        assert_eq!(serde_json::to_string(&ModelSpec::cnn2()).unwrap(), spec);
-        let parsed: ModelSpec = serde_json::from_str(spec).unwrap();
-        assert_eq!(serde_json::to_string(&parsed).unwrap(), spec);
-        let config = r#"{"optimizer":{"kind":"adam_w"},"lr":0.002,"schedule":{"kind":"one_cycle","warmup":0.3},"batch_size":64,"epochs":6,"weight_decay":0.0,"label_smoothing":0.1,"early_stopping":null,"augmentation":{"shift":2.0,"rotate":10.0,"zoom":0.1,"brightness":0.1,"contrast":0.15},"seed":2026}"#;
-        let parsed: crate::train::TrainConfig = serde_json::from_str(config).unwrap();
-        assert_eq!(serde_json::to_string(&parsed).unwrap(), config);
-        let mut on = parsed.clone();
-        on.augmentation = Some(crate::train::Augmentation::robust());
-        let json = serde_json::to_string(&on).unwrap();
-        assert!(json.contains(r#""mirror":true"#), "{json}");
-        assert_eq!(
-            serde_json::from_str::<crate::train::TrainConfig>(&json).unwrap(),
-            on
-        );
-    }
-
-    #[test]
     fn input_norm_standardises_each_image_and_shows_in_the_spec() {
-        let mut spec = ModelSpec::cnn2();
+        let mut spec = crate::presets::cnn2();
         if let ModelSpec::Cnn(c) = &mut spec {
             c.input_norm = true;
         }
@@ -871,7 +694,7 @@ mod tests {
         assert_eq!(summary.rows[0].layer, "input_norm");
         assert_eq!(
             summary.total_params,
-            ModelSpec::cnn2().summary().total_params
+            crate::presets::cnn2().summary().total_params
         );
         let json = serde_json::to_string(&spec).unwrap();
         assert!(json.contains(r#""input_norm":true"#), "{json}");
@@ -902,7 +725,7 @@ mod tests {
 
     #[test]
     fn invalid_specs_are_rejected() {
-        let mut bad = ModelSpec::cnn2();
+        let mut bad = crate::presets::cnn2();
         if let ModelSpec::Cnn(c) = &mut bad {
             c.blocks = vec![c.blocks[0].clone(); 5];
         }
@@ -915,7 +738,7 @@ mod tests {
             ..Default::default()
         });
         assert!(bad.validate().is_err());
-        assert!(ModelSpec::cnn2().validate().is_ok());
+        assert!(crate::presets::cnn2().validate().is_ok());
     }
 }
 
@@ -963,7 +786,7 @@ mod weight_file_tests {
     #[test]
     fn cnn_exports_to_torchscript() {
         tch::manual_seed(2);
-        let spec = ModelSpec::cnn2();
+        let spec = crate::presets::cnn2();
         let vs = nn::VarStore::new(Device::Cpu);
         let net = spec.build(&vs.root());
         let dir = tempfile::tempdir().unwrap();
@@ -976,7 +799,7 @@ mod weight_file_tests {
     #[test]
     fn input_norm_exports_to_torchscript() {
         tch::manual_seed(3);
-        let mut spec = ModelSpec::cnn2();
+        let mut spec = crate::presets::cnn2();
         if let ModelSpec::Cnn(c) = &mut spec {
             c.input_norm = true;
         }
@@ -998,7 +821,7 @@ mod weight_file_tests {
     #[test]
     fn cnn_weights_round_trip_through_safetensors() {
         tch::manual_seed(1);
-        let spec = ModelSpec::cnn2();
+        let spec = crate::presets::cnn2();
         let vs = nn::VarStore::new(Device::Cpu);
         let net = spec.build(&vs.root());
         let dir = tempfile::tempdir().unwrap();

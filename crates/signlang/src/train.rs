@@ -155,6 +155,26 @@ pub struct TrainConfig {
     pub seed: u64,
 }
 
+/// Adam at 1e-3, a constant rate, batches of 32, 10 epochs, seed 0, and
+/// nothing else: the reference models' setup. Change fields with
+/// `TrainConfig { lr: 2e-3, ..Default::default() }`.
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            optimizer: Optimizer::Adam,
+            lr: 1e-3,
+            schedule: Schedule::Constant,
+            batch_size: 32,
+            epochs: 10,
+            weight_decay: 0.0,
+            label_smoothing: 0.0,
+            early_stopping: None,
+            augmentation: None,
+            seed: 0,
+        }
+    }
+}
+
 /// What happened in one epoch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EpochStats {
@@ -853,7 +873,7 @@ mod tests {
     }
 
     fn quick(spec: &str, epochs: usize) -> (ModelSpec, TrainConfig) {
-        let (s, mut c) = ModelSpec::reference(spec).unwrap();
+        let (s, mut c) = crate::presets::reference(spec).unwrap();
         c.epochs = epochs;
         (s, c)
     }
@@ -1002,7 +1022,7 @@ mod tests {
         assert!(c.lr_at(9, 99, 100) < 1e-5);
         c.batch_size = 0;
         let ds = real_rows("t", 0, 10);
-        let r = train(&ModelSpec::dense_reference(), &c, &ds, &ds, cpu());
+        let r = train(&crate::presets::dense(), &c, &ds, &ds, cpu());
         assert!(matches!(r, Err(TrainError::BadConfig { .. })));
         assert!(flush_check());
     }

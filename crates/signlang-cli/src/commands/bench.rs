@@ -16,7 +16,6 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use signlang::data::Dataset;
-use signlang::model::ModelSpec;
 use signlang::train::{self, Progress, ProgressEvent, TrainOptions};
 use tch::Device;
 
@@ -58,11 +57,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         tch::set_num_threads(t);
     }
     train::flush_denormals();
-    let (spec, mut config) = ModelSpec::reference(&args.model).with_context(|| {
+    let (spec, mut config) = signlang::presets::reference(&args.model).with_context(|| {
         format!(
             "unknown model `{}`; choose one of {}",
             args.model,
-            ModelSpec::REFERENCE_NAMES.join(", ")
+            signlang::presets::NAMES.join(", ")
         )
     })?;
     config.epochs = args.epochs;

@@ -67,7 +67,7 @@ mod tests {
     use crate::data::{Dataset, PIXELS};
     use crate::model::{DenseSpec, ModelSpec};
     use crate::study::TrainerOutput;
-    use crate::train::{EpochStats, History, Optimizer, RunStatus, Schedule, TrainConfig};
+    use crate::train::{EpochStats, History, RunStatus, TrainConfig};
     use crate::NUM_CLASSES;
     use tch::Kind;
 
@@ -84,16 +84,10 @@ mod tests {
 
     fn config(seed: u64) -> TrainConfig {
         TrainConfig {
-            optimizer: Optimizer::Adam,
-            lr: 1e-3,
-            schedule: Schedule::Constant,
             batch_size: 16,
             epochs: 1,
-            weight_decay: 0.0,
-            label_smoothing: 0.0,
-            early_stopping: None,
-            augmentation: None,
             seed,
+            ..Default::default()
         }
     }
 

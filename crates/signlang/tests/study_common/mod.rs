@@ -8,7 +8,7 @@ use std::convert::Infallible;
 use signlang::data::{Dataset, PIXELS};
 use signlang::model::{DenseSpec, ModelSpec};
 use signlang::study::TrainerOutput;
-use signlang::train::{EpochStats, History, Optimizer, RunStatus, Schedule, TrainConfig};
+use signlang::train::{EpochStats, History, RunStatus, TrainConfig};
 
 /// A generated data set of `n` images (deterministic in `seed`).
 pub fn dataset(name: &str, n: usize, seed: u8) -> Dataset {
@@ -38,16 +38,10 @@ pub fn spec() -> ModelSpec {
 /// A base config with `seed`.
 pub fn config(seed: u64) -> TrainConfig {
     TrainConfig {
-        optimizer: Optimizer::Adam,
-        lr: 1e-3,
-        schedule: Schedule::Constant,
         batch_size: 16,
         epochs: 3,
-        weight_decay: 0.0,
-        label_smoothing: 0.0,
-        early_stopping: None,
-        augmentation: None,
         seed,
+        ..Default::default()
     }
 }
 
