@@ -9,7 +9,8 @@
 
 use std::time::Instant;
 
-use signlang::train::{flush_denormals, Augmentation};
+use signlang::runtime::flush_denormals;
+use signlang::train::Augmentation;
 use tch::nn::{ModuleT, OptimizerConfig};
 use tch::{nn, Device, Kind, Reduction, Tensor};
 

@@ -275,7 +275,7 @@ pub fn export_model_with(
 
     // Weights.
     let weights = dir.join("model.safetensors");
-    crate::model::save_weights(vs, &weights)
+    crate::weights::save_weights(vs, &weights)
         .map_err(torch(format!("saving {}", weights.display())))?;
     files.push(weights);
 

@@ -13,7 +13,10 @@
 //! | [`display`] | inline HTML / SVG for the evcxr notebook |
 //! | [`model`] | model specs (dense, CNN) and the networks built from them |
 //! | [`presets`] | the reference models (`baseline_cnn`, `dense`, `cnn2`) with their configs |
-//! | [`train`] | training configs, the trainer, learning histories |
+//! | [`train`] | training configs, the trainer (epoch loop, early stopping), learning histories |
+//! | [`runtime`] | denormal flushing, channels-last convolutions, evaluation batch sizes, their environment variables |
+//! | [`weights`] | save weights as safetensors; in-memory snapshots and restore |
+//! | [`infer`] | the one batching helper for prediction; class probabilities of a network |
 //! | [`evaluate`] | accuracy with source photos as the unit, clustered McNemar, goals, the client report |
 //! | [`study`] | the 50-run ledger, searches, the recipes, seeded finals, the recorded test split |
 //! | [`plots`] | SVG figures |
@@ -28,12 +31,15 @@ pub mod display;
 pub mod evaluate;
 pub mod export;
 pub mod field;
+pub mod infer;
 pub mod letters;
 pub mod model;
 pub mod onnx;
 pub mod plots;
 pub mod presets;
+pub mod runtime;
 pub mod study;
 pub mod train;
+pub mod weights;
 
 pub use letters::{letter, LETTERS, NUM_CLASSES};

@@ -105,6 +105,7 @@ use tch::nn::{self, ModuleT};
 use tch::Tensor;
 
 use crate::display::{Html, Table};
+use crate::runtime::channels_last;
 use crate::NUM_CLASSES;
 
 /// A problem with a [`ModelSpec`] that would make an unusable network.
@@ -226,14 +227,6 @@ fn standardise(x: &Tensor) -> Tensor {
 /// Added to each image's variance before [`standardise`] divides by its
 /// square root.
 const INPUT_NORM_EPS: f64 = 1e-4;
-
-/// Whether convolutions use channels-last (NHWC) storage: 2–3× faster
-/// forward passes on CPUs with oneDNN. Off when the environment variable
-/// `SIGNLANG_NCHW` is set (to measure the difference).
-fn channels_last() -> bool {
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("SIGNLANG_NCHW").is_none())
-}
 
 /// The same 4-d tensor with channels-last strides, set exactly (also for
 /// one channel, whose stride libtorch reads to pick the memory format).
@@ -742,27 +735,6 @@ mod tests {
     }
 }
 
-/// Saves the weights of a var store as safetensors, in the standard
-/// (contiguous, NCHW) layout whatever their storage in memory: convolution
-/// weights live channels-last during training, which safetensors cannot
-/// write as they are. [`tch::nn::VarStore::load`] reads the file back into
-/// any layout.
-pub fn save_weights(
-    vs: &nn::VarStore,
-    path: impl AsRef<std::path::Path>,
-) -> Result<(), tch::TchError> {
-    let named: Vec<(String, Tensor)> = tch::no_grad(|| {
-        let mut v: Vec<(String, Tensor)> = vs
-            .variables()
-            .into_iter()
-            .map(|(name, t)| (name, t.contiguous()))
-            .collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        v
-    });
-    Tensor::write_safetensors(&named, path)
-}
-
 #[cfg(test)]
 mod weight_file_tests {
     use super::*;
@@ -814,25 +786,5 @@ mod weight_file_tests {
         let q = net.forward_t(&x, false).softmax(-1, Kind::Float);
         let diff = (&p - &q).abs().max().double_value(&[]);
         assert!(diff < 5e-3, "{diff}");
-    }
-
-    /// CNN weights are stored channels-last in memory; the safetensors file
-    /// must still be written, and read back to the same outputs.
-    #[test]
-    fn cnn_weights_round_trip_through_safetensors() {
-        tch::manual_seed(1);
-        let spec = crate::presets::cnn2();
-        let vs = nn::VarStore::new(Device::Cpu);
-        let net = spec.build(&vs.root());
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("w.safetensors");
-        save_weights(&vs, &path).unwrap();
-        let mut vs2 = nn::VarStore::new(Device::Cpu);
-        let net2 = spec.build(&vs2.root());
-        vs2.load(&path).unwrap();
-        let x = Tensor::rand([3, 1, 28, 28], (Kind::Float, Device::Cpu));
-        let (a, b) = (net.forward_t(&x, false), net2.forward_t(&x, false));
-        assert_eq!(a.size(), vec![3, 24]);
-        assert!(a.allclose(&b, 1e-6, 1e-6, false));
     }
 }

@@ -56,7 +56,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         anyhow::ensure!(t > 0, "--threads must be positive, got {t}");
         tch::set_num_threads(t);
     }
-    train::flush_denormals();
+    signlang::runtime::flush_denormals();
     let (spec, mut config) = signlang::presets::reference(&args.model).with_context(|| {
         format!(
             "unknown model `{}`; choose one of {}",

@@ -965,7 +965,7 @@ impl Study {
         // Write under a temporary name, then rename: a kill never leaves a
         // half-written weights file under the final name.
         let tmp = dir.join(format!(".{id}.tmp-{}.safetensors", std::process::id()));
-        crate::model::save_weights(vs, &tmp).map_err(|source| StudyError::Weights {
+        crate::weights::save_weights(vs, &tmp).map_err(|source| StudyError::Weights {
             id: id.to_string(),
             path: tmp.clone(),
             action: "save",
