@@ -67,6 +67,12 @@ impl EntryStatus {
         )
     }
 
+    /// Whether a run that ended so keeps weights: completed or stopped
+    /// early (a diverged run's are not kept).
+    pub fn has_weights(self) -> bool {
+        matches!(self, EntryStatus::Completed | EntryStatus::EarlyStopped)
+    }
+
     /// Lower-case name, as in the ledger.
     pub fn name(self) -> &'static str {
         match self {
