@@ -61,6 +61,7 @@
 //! images, accuracy) in the ledger before returning predictions.
 
 mod error;
+mod files;
 pub mod finals;
 mod ledger;
 pub mod recipes;
@@ -70,6 +71,7 @@ mod run;
 mod scale;
 mod search;
 mod test_eval;
+mod trainer;
 mod views;
 
 use std::fs::{self, File, OpenOptions};
@@ -91,15 +93,15 @@ pub use ledger::{
     DataRef, EntryStatus, Ledger, RunEntry, TestTouch, ValidationMetrics, FORMAT_VERSION,
 };
 pub use records::{Cell, CellKind, RecordsError, RunRecord, RUN_COLUMNS};
-pub use run::{Run, TrainerFailure, TrainerOutput};
 pub use scale::Scale;
 pub use search::{
     Candidate, Grid, Plan, PlanCost, RandomSearch, Rung, SearchOutcome, SuccessiveHalving,
 };
 pub use test_eval::TestPredictions;
+pub use trainer::{Run, TrainerFailure, TrainerOutput};
 pub use views::{settings_summary, RunRow, RunsTable};
 
-use ledger::now_rfc3339;
+use files::now_rfc3339;
 
 /// Runs a study may spend unless created with another budget.
 pub const DEFAULT_BUDGET: usize = 50;
@@ -121,8 +123,8 @@ pub fn run_key(
         "train": train_fingerprint,
         "validation": validation_fingerprint,
     });
-    let digest = Sha256::digest(ledger::canonical_json(&value).as_bytes());
-    ledger::hex(&digest[..8])
+    let digest = Sha256::digest(files::canonical_json(&value).as_bytes());
+    files::hex(&digest[..8])
 }
 
 /// A study bound to a folder; see the module docs.
