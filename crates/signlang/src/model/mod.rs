@@ -12,15 +12,9 @@ use tch::Tensor;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Activation {
-    /// max(0, x)
+    /// max(0, x), the only one the study uses.
     #[default]
     Relu,
-    /// Gaussian error linear unit.
-    Gelu,
-    /// Hyperbolic tangent.
-    Tanh,
-    /// x · sigmoid(x)
-    Silu,
 }
 
 /// A densely connected network: flatten, hidden layers, 24 outputs.
@@ -150,18 +144,12 @@ impl Activation {
     pub(crate) fn apply(self, xs: &Tensor) -> Tensor {
         match self {
             Activation::Relu => xs.relu(),
-            Activation::Gelu => xs.gelu("none"),
-            Activation::Tanh => xs.tanh(),
-            Activation::Silu => xs.silu(),
         }
     }
 
     pub(crate) fn name(self) -> &'static str {
         match self {
             Activation::Relu => "relu",
-            Activation::Gelu => "gelu",
-            Activation::Tanh => "tanh",
-            Activation::Silu => "silu",
         }
     }
 }

@@ -269,11 +269,6 @@ impl Study {
         self.cached_requests
     }
 
-    /// The ledger as last read or written by this handle.
-    pub fn ledger(&self) -> &Ledger {
-        &self.ledger
-    }
-
     /// All runs, in order of reservation.
     pub fn runs(&self) -> &[RunEntry] {
         &self.ledger.runs

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use tch::{Kind, Tensor};
 
-use super::{now_rfc3339, EntryStatus, Study, StudyError, TestTouch};
+use super::{now_rfc3339, Study, StudyError, TestTouch};
 use crate::data::TestSplit;
 use crate::evaluate::{EvaluateError, Evaluation};
 use crate::NUM_CLASSES;
@@ -124,10 +124,7 @@ impl Study {
 
     pub(crate) fn check_evaluable(&self, run_id: &str) -> Result<(), StudyError> {
         let entry = self.get(run_id)?;
-        if !matches!(
-            entry.status,
-            EntryStatus::Completed | EntryStatus::EarlyStopped
-        ) {
+        if !entry.status.has_weights() {
             return Err(StudyError::NoWeights {
                 id: run_id.to_string(),
                 status: entry.status.name(),

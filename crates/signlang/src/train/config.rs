@@ -22,8 +22,6 @@ pub enum Optimizer {
     Adam,
     /// Adam with decoupled weight decay.
     AdamW,
-    /// RMSprop.
-    RmsProp,
 }
 
 /// Learning-rate schedule over the epochs.
@@ -117,7 +115,7 @@ pub struct TrainConfig {
     pub batch_size: usize,
     /// Maximum number of epochs.
     pub epochs: usize,
-    /// Weight decay (L2 for SGD/Adam/RMSprop, decoupled for AdamW).
+    /// Weight decay (L2 for SGD/Adam, decoupled for AdamW).
     #[serde(default)]
     pub weight_decay: f64,
     /// Label smoothing of the cross-entropy loss.

@@ -310,10 +310,5 @@ pub(super) fn build_optimizer(
             ..Default::default()
         }
         .build(vs, config.lr),
-        Optimizer::RmsProp => nn::RmsProp {
-            wd,
-            ..Default::default()
-        }
-        .build(vs, config.lr),
     }
 }

@@ -19,7 +19,7 @@ mod plans;
 
 pub use plans::{Grid, RandomSearch, SuccessiveHalving};
 
-use super::views::{by_validation, RunsTable};
+use super::views::{best_first, by_validation, RunsTable};
 use super::{DataPair, EntryStatus, Run, Study, StudyError, TrainOptions, TrainerOutput};
 use crate::data::Dataset;
 use crate::display::Table;
@@ -203,16 +203,9 @@ impl SearchOutcome {
 
     /// The best run of the last rung, by validation.
     pub fn best(&self) -> Option<&Run> {
-        self.rungs
-            .last()?
-            .iter()
-            .filter(|r| {
-                matches!(
-                    r.entry.status,
-                    EntryStatus::Completed | EntryStatus::EarlyStopped
-                )
-            })
-            .min_by(|a, b| by_validation(&a.entry, &b.entry))
+        best_first(self.rungs.last()?, |r| &r.entry)
+            .into_iter()
+            .next()
     }
 
     /// One metric of every run of the first rung, overlaid (labels as names).
