@@ -1,6 +1,9 @@
 //! The short one-line description of a spec, e.g. `cnn 32-64 bn | dense 128 d0.3`.
 
+use std::fmt;
+
 use super::{Activation, DenseSpec, ModelSpec, Padding};
+use crate::display::short_number as num;
 
 fn fmt_p(p: f64) -> String {
     format!("{p}")
@@ -63,6 +66,55 @@ impl ModelSpec {
                     s += &format!(" d{}", fmt_p(*d));
                 }
                 format!("{s} | {}", c.head.describe())
+            }
+        }
+    }
+}
+
+/// The hidden sizes joined by `-`, then ` bn` and ` do<p>` when on.
+fn dense_settings(d: &DenseSpec, prefix: &str) -> String {
+    let sizes: Vec<String> = d.hidden.iter().map(|h| h.to_string()).collect();
+    let mut s = format!("{prefix}{}", sizes.join("-"));
+    if d.batch_norm {
+        s += " bn";
+    }
+    if d.dropout > 0.0 {
+        s += &format!(" do{}", num(d.dropout));
+    }
+    s
+}
+
+/// One conv block as `<filters>c<kernel>` with `v` (valid), `b` (batch
+/// norm), `p<pool>` and `d<dropout>` when on.
+fn block_settings(b: &super::ConvBlock) -> String {
+    let mut s = format!("{}c{}", b.filters, b.kernel);
+    if b.padding == Padding::Valid {
+        s += "v";
+    }
+    if b.batch_norm {
+        s += "b";
+    }
+    if let Some(p) = b.pool {
+        s += &format!("p{p}");
+    }
+    if b.dropout > 0.0 {
+        s += &format!("d{}", num(b.dropout));
+    }
+    s
+}
+
+/// Every setting of the spec on one line, as in the runs table, e.g.
+/// `cnn 32c3bp2-64c3bp2 fc128 do0.3 relu` or `dense 512-256 relu`.
+impl fmt::Display for ModelSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelSpec::Dense(d) => {
+                write!(f, "dense {} {}", dense_settings(d, ""), d.activation.name())
+            }
+            ModelSpec::Cnn(c) => {
+                let blocks: Vec<String> = c.blocks.iter().map(block_settings).collect();
+                let head = dense_settings(&c.head, "fc");
+                write!(f, "cnn {} {head} {}", blocks.join("-"), c.activation.name())
             }
         }
     }

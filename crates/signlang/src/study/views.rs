@@ -7,8 +7,8 @@ use std::fmt;
 use super::records::{Cell, RunRecord, RUN_COLUMNS};
 use super::{EntryStatus, RunEntry, Study, TestTouch};
 use crate::display::{Html, Table};
-use crate::model::{ModelSpec, Padding};
-use crate::train::{Optimizer, Schedule, TrainConfig};
+use crate::model::ModelSpec;
+use crate::train::TrainConfig;
 
 /// One row of the runs table.
 #[derive(Clone, Debug, PartialEq)]
@@ -250,99 +250,9 @@ impl Study {
     }
 }
 
-fn num(x: f64) -> String {
-    let s = format!("{x}");
-    if s.len() > 8 {
-        format!("{x:.1e}")
-    } else {
-        s
-    }
-}
-
 /// A compact one-line summary of a model and its training config, e.g.
-/// `cnn 32c3p2-64c3p2 fc128 relu | adam lr=0.001 bs=64 cosine 10ep seed=1`.
+/// `cnn 32c3p2-64c3p2 fc128 relu | adam lr=0.001 bs=64 cosine 10ep seed=1`:
+/// the [`ModelSpec`] and [`TrainConfig`] `Display`s joined by ` | `.
 pub fn settings_summary(spec: &ModelSpec, config: &TrainConfig) -> String {
-    let dense = |d: &crate::model::DenseSpec, prefix: &str| {
-        let mut s = format!(
-            "{prefix}{}",
-            d.hidden
-                .iter()
-                .map(|h| h.to_string())
-                .collect::<Vec<_>>()
-                .join("-")
-        );
-        if d.batch_norm {
-            s += " bn";
-        }
-        if d.dropout > 0.0 {
-            s += &format!(" do{}", num(d.dropout));
-        }
-        (s, d.activation.name())
-    };
-    let model = match spec {
-        ModelSpec::Dense(d) => {
-            let (s, act) = dense(d, "");
-            format!("dense {s} {act}")
-        }
-        ModelSpec::Cnn(c) => {
-            let blocks: Vec<String> = c
-                .blocks
-                .iter()
-                .map(|b| {
-                    let mut s = format!("{}c{}", b.filters, b.kernel);
-                    if b.padding == Padding::Valid {
-                        s += "v";
-                    }
-                    if b.batch_norm {
-                        s += "b";
-                    }
-                    if let Some(p) = b.pool {
-                        s += &format!("p{p}");
-                    }
-                    if b.dropout > 0.0 {
-                        s += &format!("d{}", num(b.dropout));
-                    }
-                    s
-                })
-                .collect();
-            let (head, _) = dense(&c.head, "fc");
-            format!("cnn {} {head} {}", blocks.join("-"), c.activation.name())
-        }
-    };
-    let opt = match &config.optimizer {
-        Optimizer::Sgd { momentum, nesterov } => {
-            format!(
-                "sgd{} m={}",
-                if *nesterov { "-nesterov" } else { "" },
-                num(*momentum)
-            )
-        }
-        Optimizer::Adam => "adam".into(),
-        Optimizer::AdamW => "adamw".into(),
-    };
-    let mut s = format!(
-        "{model} | {opt} lr={} bs={}",
-        num(config.lr),
-        config.batch_size
-    );
-    match &config.schedule {
-        Schedule::Constant => {}
-        Schedule::Step { every, gamma } => s += &format!(" step{every}x{}", num(*gamma)),
-        Schedule::Cosine => s += " cosine",
-        Schedule::OneCycle { warmup } => s += &format!(" onecycle{}", num(*warmup)),
-    }
-    if config.weight_decay > 0.0 {
-        s += &format!(" wd={}", num(config.weight_decay));
-    }
-    if config.label_smoothing > 0.0 {
-        s += &format!(" ls={}", num(config.label_smoothing));
-    }
-    if config.augmentation.is_some() {
-        s += " aug";
-    }
-    if let Some(es) = &config.early_stopping {
-        s += &format!(" es{}", es.patience);
-    }
-    s += &format!(" {}ep seed={}", config.epochs, config.seed);
-    s
+    format!("{spec} | {config}")
 }

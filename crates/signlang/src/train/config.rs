@@ -2,9 +2,12 @@
 //! runs by its JSON), with its optimizer, schedule, early stopping and
 //! augmentation settings.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use super::TrainError;
+use crate::display::short_number as num;
 
 /// Optimizer and its own settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -205,5 +208,40 @@ impl TrainConfig {
             return Err(bad("label_smoothing", self.label_smoothing));
         }
         Ok(())
+    }
+}
+
+/// Every setting of the config on one line, as in the runs table, e.g.
+/// `adam lr=0.001 bs=64 cosine 10ep seed=1`.
+impl fmt::Display for TrainConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.optimizer {
+            Optimizer::Sgd { momentum, nesterov } => {
+                let nesterov = if *nesterov { "-nesterov" } else { "" };
+                write!(f, "sgd{nesterov} m={}", num(*momentum))?
+            }
+            Optimizer::Adam => f.write_str("adam")?,
+            Optimizer::AdamW => f.write_str("adamw")?,
+        }
+        write!(f, " lr={} bs={}", num(self.lr), self.batch_size)?;
+        match &self.schedule {
+            Schedule::Constant => {}
+            Schedule::Step { every, gamma } => write!(f, " step{every}x{}", num(*gamma))?,
+            Schedule::Cosine => f.write_str(" cosine")?,
+            Schedule::OneCycle { warmup } => write!(f, " onecycle{}", num(*warmup))?,
+        }
+        if self.weight_decay > 0.0 {
+            write!(f, " wd={}", num(self.weight_decay))?;
+        }
+        if self.label_smoothing > 0.0 {
+            write!(f, " ls={}", num(self.label_smoothing))?;
+        }
+        if self.augmentation.is_some() {
+            f.write_str(" aug")?;
+        }
+        if let Some(es) = &self.early_stopping {
+            write!(f, " es{}", es.patience)?;
+        }
+        write!(f, " {}ep seed={}", self.epochs, self.seed)
     }
 }
