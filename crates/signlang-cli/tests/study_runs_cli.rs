@@ -2,38 +2,20 @@
 
 use std::process::Command;
 
-use signlang::data::{Dataset, PIXELS};
+use signlang::data::Dataset;
 use signlang::model::{DenseSpec, ModelSpec};
 use signlang::study::{Study, TrainerOutput};
-use signlang::train::{EpochStats, History, RunStatus, TrainConfig};
+use signlang::testing::{completed, epoch};
+use signlang::train::TrainConfig;
 
 fn dataset(name: &str, seed: u8) -> Dataset {
-    Dataset {
-        name: name.into(),
-        pixels: (0..24 * PIXELS)
-            .map(|i| (i as u8).wrapping_add(seed))
-            .collect(),
-        classes: (0..24).collect(),
-        rows: (1..=24).collect(),
-    }
+    signlang::testing::dataset(name, 24, seed)
 }
 
 fn fake(c: &TrainConfig) -> Result<TrainerOutput, String> {
     let acc = 0.5 + c.seed as f64 / 10.0;
     Ok(TrainerOutput {
-        history: History {
-            epochs: vec![EpochStats {
-                epoch: 1,
-                train_loss: 1.0 - acc,
-                train_accuracy: acc,
-                val_loss: 1.0 - acc,
-                val_accuracy: acc,
-                lr: c.lr,
-                seconds: 0.0,
-                images_per_sec: 0.0,
-            }],
-            status: RunStatus::Completed,
-        },
+        history: completed(vec![epoch(1, acc, c.lr)]),
         weights: None,
     })
 }

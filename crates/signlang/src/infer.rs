@@ -203,6 +203,7 @@ mod tests {
 
     #[test]
     fn batches_cover_every_item_once_in_order() {
+        let _rng = crate::runtime::torch_rng_lock();
         let spans = in_batches(10, 4, |s, l| Ok::<_, ()>((s, l))).unwrap();
         assert_eq!(spans, vec![(0, 4), (4, 4), (8, 2)]);
         assert!(in_batches(0, 4, |s, l| Ok::<_, ()>((s, l)))
@@ -214,6 +215,7 @@ mod tests {
 
     #[test]
     fn probabilities_have_one_row_per_image_and_sum_to_one() {
+        let _rng = crate::runtime::torch_rng_lock();
         let vs = tch::nn::VarStore::new(Device::Cpu);
         let net = crate::presets::dense().build(&vs.root());
         let x = Tensor::rand([70, 1, 28, 28], (Kind::Float, Device::Cpu));

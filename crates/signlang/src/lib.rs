@@ -23,6 +23,7 @@
 //! | [`export`], [`onnx`] | TorchScript / safetensors / ONNX export, the classifier |
 //! | [`calibrate`] | calibration error, temperature scaling, an abstain threshold |
 //! | [`field`] | field check: score labelled photos with an exported model |
+//! | `testing` | shared test fixtures (feature `test-support`) |
 
 pub mod calibrate;
 pub mod corrupt;
@@ -39,6 +40,8 @@ pub mod plots;
 pub mod presets;
 pub mod runtime;
 pub mod study;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 pub mod train;
 pub mod weights;
 

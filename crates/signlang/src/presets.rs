@@ -100,6 +100,7 @@ mod tests {
 
     #[test]
     fn summary_counts_match_keras_for_the_reference_models() {
+        let _rng = crate::runtime::torch_rng_lock();
         let base = baseline_cnn().summary();
         assert_eq!(
             base.total_params,
@@ -122,6 +123,7 @@ mod tests {
 
     #[test]
     fn built_nets_have_the_summarised_trainable_parameters_and_output() {
+        let _rng = crate::runtime::torch_rng_lock();
         for name in NAMES {
             let (spec, _) = reference(name).unwrap();
             let vs = VarStore::new(Device::Cpu);
@@ -142,6 +144,7 @@ mod tests {
 
     #[test]
     fn references_round_trip_through_json_and_describe_themselves() {
+        let _rng = crate::runtime::torch_rng_lock();
         for name in NAMES {
             let (spec, config) = reference(name).unwrap();
             let json = serde_json::to_string(&spec).unwrap();
@@ -160,6 +163,7 @@ mod tests {
     /// hand-written literals: the study ledger keys runs by this JSON.
     #[test]
     fn reference_configs_keep_their_json() {
+        let _rng = crate::runtime::torch_rng_lock();
         let json = |name| serde_json::to_string(&reference(name).unwrap().1).unwrap();
         let rest = r#""schedule":{"kind":"constant"},"batch_size":32,"epochs":10,"weight_decay":0.0,"label_smoothing":0.0,"early_stopping":null,"augmentation":null,"seed":0}"#;
         assert_eq!(
@@ -179,6 +183,7 @@ mod tests {
     /// byte for byte as before: the study ledger keys runs by this JSON.
     #[test]
     fn older_spec_and_config_json_round_trips_unchanged() {
+        let _rng = crate::runtime::torch_rng_lock();
         let spec = r#"{"family":"cnn","blocks":[{"filters":32,"kernel":3,"padding":"same","batch_norm":true,"pool":2,"dropout":0.0},{"filters":64,"kernel":3,"padding":"same","batch_norm":true,"pool":2,"dropout":0.0}],"activation":"relu","head":{"hidden":[128],"activation":"relu","batch_norm":false,"dropout":0.3}}"#;
         assert_eq!(serde_json::to_string(&cnn2()).unwrap(), spec);
         let parsed: ModelSpec = serde_json::from_str(spec).unwrap();

@@ -4,7 +4,18 @@
 //! prediction on each device. The thread count is libtorch's
 //! (`tch::set_num_threads`), set by the callers that measure it.
 
+use std::sync::{Mutex, MutexGuard};
+
 use tch::Device;
+
+/// libtorch's random generator is global: training holds this lock from
+/// seeding to the end of the run (one run at a time per process), so
+/// seeded runs repeat. Anything else that seeds or draws from it while
+/// runs may train (tests in parallel threads) holds it too.
+pub(crate) fn torch_rng_lock() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Sets flush-to-zero and denormals-are-zero on the calling thread (x86_64
 /// MXCSR) and on libtorch's OpenMP worker threads, so tiny optimizer

@@ -58,6 +58,7 @@ mod tests {
     /// must still be written, and read back to the same outputs.
     #[test]
     fn cnn_weights_round_trip_through_safetensors() {
+        let _rng = crate::runtime::torch_rng_lock();
         tch::manual_seed(1);
         let spec = crate::presets::cnn2();
         let vs = VarStore::new(Device::Cpu);
@@ -77,6 +78,7 @@ mod tests {
     /// A snapshot is a copy: restoring it undoes later changes.
     #[test]
     fn restore_brings_back_the_snapshot() {
+        let _rng = crate::runtime::torch_rng_lock();
         let vs = VarStore::new(Device::Cpu);
         let w = vs.root().zeros("w", &[3]);
         let snap = snapshot(&vs);

@@ -8,6 +8,7 @@ use tch::{nn::VarStore, Device, Kind};
 
 #[test]
 fn input_norm_standardises_each_image_and_shows_in_the_spec() {
+    let _rng = crate::runtime::torch_rng_lock();
     let mut spec = crate::presets::cnn2();
     if let ModelSpec::Cnn(c) = &mut spec {
         c.input_norm = true;
@@ -48,6 +49,7 @@ fn input_norm_standardises_each_image_and_shows_in_the_spec() {
 
 #[test]
 fn invalid_specs_are_rejected() {
+    let _rng = crate::runtime::torch_rng_lock();
     let mut bad = crate::presets::cnn2();
     if let ModelSpec::Cnn(c) = &mut bad {
         c.blocks = vec![c.blocks[0].clone(); 5];
@@ -68,6 +70,7 @@ fn invalid_specs_are_rejected() {
 /// channel included.
 #[test]
 fn channels_last_strides_are_exact() {
+    let _rng = crate::runtime::torch_rng_lock();
     let x = Tensor::zeros([5, 1, 28, 28], (Kind::Float, Device::Cpu));
     assert_eq!(exact_channels_last(&x).stride(), vec![784, 1, 28, 1]);
     let x = Tensor::zeros([5, 32, 14, 14], (Kind::Float, Device::Cpu));
@@ -81,6 +84,7 @@ fn channels_last_strides_are_exact() {
 /// than the traced one.
 #[test]
 fn cnn_exports_to_torchscript() {
+    let _rng = crate::runtime::torch_rng_lock();
     tch::manual_seed(2);
     let spec = crate::presets::cnn2();
     let vs = VarStore::new(Device::Cpu);
@@ -94,6 +98,7 @@ fn cnn_exports_to_torchscript() {
 /// export's check on another batch size.
 #[test]
 fn input_norm_exports_to_torchscript() {
+    let _rng = crate::runtime::torch_rng_lock();
     tch::manual_seed(3);
     let mut spec = crate::presets::cnn2();
     if let ModelSpec::Cnn(c) = &mut spec {

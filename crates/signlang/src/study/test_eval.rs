@@ -189,52 +189,12 @@ mod tests {
     use std::cell::RefCell;
 
     use super::*;
-    use crate::data::{Dataset, PIXELS};
-    use crate::model::{DenseSpec, ModelSpec};
     use crate::study::TrainerOutput;
-    use crate::train::{EpochStats, History, RunStatus, TrainConfig};
-
-    fn dataset(name: &str, n: usize, seed: u8) -> Dataset {
-        Dataset {
-            name: name.into(),
-            pixels: (0..n * PIXELS)
-                .map(|i| (i as u8).wrapping_mul(13).wrapping_add(seed))
-                .collect(),
-            classes: (0..n).map(|i| (i % NUM_CLASSES) as u8).collect(),
-            rows: (1..=n as u32).collect(),
-        }
-    }
-
-    fn spec() -> ModelSpec {
-        ModelSpec::Dense(DenseSpec {
-            hidden: vec![8],
-            ..Default::default()
-        })
-    }
-
-    fn config(seed: u64) -> TrainConfig {
-        TrainConfig {
-            batch_size: 16,
-            epochs: 1,
-            seed,
-            ..Default::default()
-        }
-    }
+    use crate::testing::{completed, config, dataset, epoch, small_spec as spec};
+    use crate::train::History;
 
     fn history() -> History {
-        History {
-            epochs: vec![EpochStats {
-                epoch: 1,
-                train_loss: 1.0,
-                train_accuracy: 0.5,
-                val_loss: 1.0,
-                val_accuracy: 0.5,
-                lr: 1e-3,
-                seconds: 0.0,
-                images_per_sec: 0.0,
-            }],
-            status: RunStatus::Completed,
-        }
+        completed(vec![epoch(1, 0.5, 1e-3)])
     }
 
     #[test]
@@ -246,6 +206,7 @@ mod tests {
         let expected = RefCell::new(None);
         let run = study
             .run_with(&spec(), &config(1), &train, &val, |s, _, _, _| {
+                let _rng = crate::runtime::torch_rng_lock();
                 let vs = tch::nn::VarStore::new(tch::Device::Cpu);
                 let net = s.build(&vs.root());
                 let p = crate::train::predict_proba(&net, &test.dataset().images(), vs.device());

@@ -228,6 +228,7 @@ mod tests {
 
     #[test]
     fn zero_strength_is_identity() {
+        let _rng = crate::runtime::torch_rng_lock();
         let x = batch();
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         let y = Augmentation::none().apply(&x, &mut rng);
@@ -236,6 +237,7 @@ mod tests {
 
     #[test]
     fn augmentation_keeps_shape_and_range_and_changes_images() {
+        let _rng = crate::runtime::torch_rng_lock();
         let x = batch();
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         let y = Augmentation::mild().apply(&x, &mut rng);
@@ -251,6 +253,7 @@ mod tests {
 
     #[test]
     fn the_robust_preset_keeps_shape_and_range_and_repeats_for_a_seed() {
+        let _rng = crate::runtime::torch_rng_lock();
         let x = batch();
         let aug = robust_augmentation();
         let y = aug.apply(&x, &mut ChaCha8Rng::seed_from_u64(3));
@@ -262,6 +265,7 @@ mod tests {
 
     #[test]
     fn mirror_flips_about_half_the_images_exactly() {
+        let _rng = crate::runtime::torch_rng_lock();
         let x = Tensor::rand([64, 1, 28, 28], (Kind::Float, Device::Cpu));
         let aug = Augmentation {
             mirror: true,
@@ -282,6 +286,7 @@ mod tests {
 
     #[test]
     fn erasing_overwrites_a_rectangle_in_every_image() {
+        let _rng = crate::runtime::torch_rng_lock();
         let x = Tensor::zeros([16, 1, 28, 28], (Kind::Float, Device::Cpu));
         let aug = Augmentation {
             erase: 1.0,
@@ -314,6 +319,7 @@ mod tests {
 
     #[test]
     fn each_robust_setting_changes_the_images_on_its_own() {
+        let _rng = crate::runtime::torch_rng_lock();
         let x = batch();
         let base = Augmentation::none();
         let settings = [
@@ -347,6 +353,7 @@ mod tests {
     /// not every image stays put.
     #[test]
     fn a_shift_moves_each_image_by_at_most_the_shift() {
+        let _rng = crate::runtime::torch_rng_lock();
         let n = 16;
         let x = Tensor::zeros([n, 1, 28, 28], (Kind::Float, Device::Cpu));
         let _ = x.narrow(3, 10, 1).fill_(1.0);

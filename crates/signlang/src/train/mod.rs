@@ -26,7 +26,7 @@ pub use config::{Augmentation, EarlyStopping, Optimizer, Schedule, TrainConfig};
 pub use history::{epoch_line, EpochStats, History, RunStatus};
 
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tch::nn::VarStore;
 use tch::Device;
@@ -141,10 +141,6 @@ pub struct Trained {
     pub net: Net,
 }
 
-/// libtorch's generator is global: one run at a time per process keeps
-/// seeded runs reproducible.
-static TRAIN_LOCK: Mutex<()> = Mutex::new(());
-
 /// Trains `spec` with `config` on `train`, validating on `validation` after
 /// each epoch (pass an empty dataset to skip validation: its fields are then
 /// NaN, and early stopping is refused). Returns the history and the weights.
@@ -159,7 +155,7 @@ pub fn train(
     validation: &Dataset,
     mut options: TrainOptions,
 ) -> Result<Trained, TrainError> {
-    let _lock = TRAIN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _lock = crate::runtime::torch_rng_lock();
     crate::runtime::flush_denormals();
     check_inputs(spec, config, train, validation)?;
     let device = options.device;
