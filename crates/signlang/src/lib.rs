@@ -16,11 +16,11 @@
 //! | [`train`] | training configs, the trainer (epoch loop, early stopping), learning histories |
 //! | [`runtime`] | denormal flushing, channels-last convolutions, evaluation batch sizes, their environment variables |
 //! | [`weights`] | save weights as safetensors; in-memory snapshots and restore |
-//! | [`infer`] | the one batching helper for prediction; class probabilities of a network |
+//! | [`infer`] | the one batching helper for prediction; class probabilities; image preprocessing and the [`infer::Classifier`] of an exported model |
 //! | [`evaluate`] | accuracy with source photos as the unit, clustered McNemar, goals, the client report |
 //! | [`study`] | the 50-run ledger, searches, the recipes, seeded finals, the recorded test split |
 //! | [`plots`] | SVG figures |
-//! | [`export`], [`onnx`] | TorchScript / safetensors / ONNX export, the classifier |
+//! | [`export`], [`onnx`] | TorchScript / safetensors / ONNX export |
 //! | [`calibrate`] | calibration error, temperature scaling, an abstain threshold |
 //! | [`field`] | field check: score labelled photos with an exported model |
 //! | `testing` | shared test fixtures (feature `test-support`) |

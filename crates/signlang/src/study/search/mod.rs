@@ -389,7 +389,7 @@ impl Study {
         let data = DataPair::of(train, validation);
         let cost = self.plan_cost_with(plan, &data);
         {
-            // A closed stdout must not stop the search (see train::train).
+            // Not println!: a closed stdout must not stop the search (as in training).
             use std::io::Write;
             let _ = writeln!(
                 std::io::stdout(),
