@@ -387,7 +387,35 @@ impl Study {
         plan.check()?;
         self.reload()?;
         let data = DataPair::of(train, validation);
-        let cost = self.plan_cost_with(plan, &data);
+        self.admit(plan, &data)?;
+        let mut outcome = SearchOutcome {
+            name: plan.name.clone(),
+            rungs: Vec::new(),
+        };
+        let mut current: Vec<usize> = (0..plan.candidates.len()).collect();
+        for (i, rung) in plan.rungs.iter().enumerate() {
+            let pair = (train, validation, &data);
+            let runs = self.run_rung(plan, rung, &current, pair, &mut trainer)?;
+            if let Some(next) = plan.rungs.get(i + 1) {
+                let mut ranked: Vec<&(usize, Run)> = runs.iter().collect();
+                ranked.sort_by(|a, b| by_validation(&a.1.entry, &b.1.entry));
+                current = ranked
+                    .into_iter()
+                    .take(next.runs)
+                    .map(|(idx, _)| *idx)
+                    .collect();
+            }
+            outcome
+                .rungs
+                .push(runs.into_iter().map(|(_, r)| r).collect());
+        }
+        Ok(outcome)
+    }
+
+    /// Prints the plan line (runs, recorded, new, budget) and refuses the
+    /// plan when its new runs do not fit the remaining budget.
+    fn admit(&self, plan: &Plan, data: &DataPair) -> Result<(), StudyError> {
+        let cost = self.plan_cost_with(plan, data);
         {
             // Not println!: a closed stdout must not stop the search (as in training).
             use std::io::Write;
@@ -408,49 +436,52 @@ impl Study {
                 budget: self.budget(),
             });
         }
-        let mut outcome = SearchOutcome {
-            name: plan.name.clone(),
-            rungs: Vec::new(),
-        };
-        let mut current: Vec<usize> = (0..plan.candidates.len()).collect();
-        for (i, rung) in plan.rungs.iter().enumerate() {
-            let mut runs: Vec<(usize, Run)> = Vec::new();
-            for &idx in &current {
-                let c = plan.candidates[idx].with_epochs(rung.epochs);
-                let label = (!c.label.is_empty()).then(|| c.label.clone());
-                let cached_before = self.cached_requests;
-                let result = self.run_inner(
-                    label,
-                    &c.spec,
-                    &c.config,
-                    train,
-                    validation,
-                    &data,
-                    &mut trainer,
-                );
-                let run = match result {
-                    Ok(run) => run,
-                    Err(StudyError::RunFailed { id, .. }) => Run {
-                        entry: self.get(&id)?.clone(),
-                        cached: self.cached_requests > cached_before,
-                    },
-                    Err(e) => return Err(e),
-                };
-                runs.push((idx, run));
-            }
-            if let Some(next) = plan.rungs.get(i + 1) {
-                let mut ranked: Vec<&(usize, Run)> = runs.iter().collect();
-                ranked.sort_by(|a, b| by_validation(&a.1.entry, &b.1.entry));
-                current = ranked
-                    .into_iter()
-                    .take(next.runs)
-                    .map(|(idx, _)| *idx)
-                    .collect();
-            }
-            outcome
-                .rungs
-                .push(runs.into_iter().map(|(_, r)| r).collect());
+        Ok(())
+    }
+
+    /// Runs the candidates `current` of a rung (with the rung's epochs); a
+    /// failed run stays in the result, any other error ends the search.
+    fn run_rung<F, E>(
+        &mut self,
+        plan: &Plan,
+        rung: &Rung,
+        current: &[usize],
+        (train, validation, data): (&Dataset, &Dataset, &DataPair),
+        trainer: &mut F,
+    ) -> Result<Vec<(usize, Run)>, StudyError>
+    where
+        F: FnMut(
+            &crate::model::ModelSpec,
+            &TrainConfig,
+            &Dataset,
+            &Dataset,
+        ) -> Result<TrainerOutput, E>,
+        E: Into<super::TrainerFailure>,
+    {
+        let mut runs: Vec<(usize, Run)> = Vec::new();
+        for &idx in current {
+            let c = plan.candidates[idx].with_epochs(rung.epochs);
+            let label = (!c.label.is_empty()).then(|| c.label.clone());
+            let cached_before = self.cached_requests;
+            let result = self.run_inner(
+                label,
+                &c.spec,
+                &c.config,
+                train,
+                validation,
+                data,
+                &mut *trainer,
+            );
+            let run = match result {
+                Ok(run) => run,
+                Err(StudyError::RunFailed { id, .. }) => Run {
+                    entry: self.get(&id)?.clone(),
+                    cached: self.cached_requests > cached_before,
+                },
+                Err(e) => return Err(e),
+            };
+            runs.push((idx, run));
         }
-        Ok(outcome)
+        Ok(runs)
     }
 }
