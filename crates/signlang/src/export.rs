@@ -198,12 +198,50 @@ pub fn export_model_with(
         path: dir.to_path_buf(),
         source,
     })?;
-    let device = vs.device();
-    let mut files = Vec::new();
+    let pt = trace_torchscript(dir, vs, net)?;
+    let diff = check_torchscript(&pt, net, vs.device())?;
+    let mut files = vec![pt.clone()];
+    let onnx = if options.onnx {
+        let out = dir.join(crate::onnx::ONNX_FILE);
+        let python = options.python.as_deref();
+        let meta = &options.onnx_metadata;
+        Some(crate::onnx::export_onnx(&pt, &out, meta, python)?)
+    } else {
+        None
+    };
+    files.extend(onnx.as_ref().map(|o| o.path.clone()));
+    let weights = dir.join("model.safetensors");
+    crate::weights::save_weights(vs, &weights)
+        .map_err(torch(format!("saving {}", weights.display())))?;
+    files.push(weights);
+    files.push(write_json(&dir.join("spec.json"), spec, true)?);
+    let labels: Vec<String> = LETTERS.iter().map(|c| c.to_string()).collect();
+    files.push(write_json(&dir.join("labels.json"), &labels, false)?);
+    let parameters: i64 = vs.variables().values().map(|t| t.numel() as i64).sum();
+    let readme = dir.join("README.md");
+    let mut text = readme_text(parameters);
+    if options.onnx {
+        text += &crate::onnx::readme_section(&options.onnx_metadata);
+    }
+    write(&readme, &text)?;
+    files.push(readme);
+    Ok(ExportInfo {
+        dir: dir.to_path_buf(),
+        files,
+        parameters,
+        max_abs_diff: diff,
+        onnx_max_abs_diff: onnx.map(|o| o.max_abs_diff),
+    })
+}
 
-    // TorchScript by tracing, in eval mode, without gradients.
+/// Traces `net` in eval mode, without gradients, into `dir/model.pt`.
+fn trace_torchscript(
+    dir: &Path,
+    vs: &VarStore,
+    net: &impl ModuleT,
+) -> Result<PathBuf, ExportError> {
     let pt = dir.join("model.pt");
-    let example = Tensor::zeros([1, 1, 28, 28], (Kind::Float, device));
+    let example = Tensor::zeros([1, 1, 28, 28], (Kind::Float, vs.device()));
     // The tracer stores the weights as constants, which must not require
     // gradients: freeze them for the trace (restored when `frozen` drops).
     let frozen = Frozen::new(vs);
@@ -220,10 +258,13 @@ pub fn export_model_with(
     // `requires_grad = false` only while frozen.
     drop(module);
     drop(frozen);
-    files.push(pt.clone());
+    Ok(pt)
+}
 
-    // Check the saved file with another batch size.
-    let reloaded = CModule::load_on_device(&pt, device)
+/// Reloads `pt` and runs it on a batch of another size than the traced
+/// one; returns the largest difference from `net`, or a mismatch error.
+fn check_torchscript(pt: &Path, net: &impl ModuleT, device: Device) -> Result<f64, ExportError> {
+    let reloaded = CModule::load_on_device(pt, device)
         .map_err(torch(format!("reloading {}", pt.display())))?;
     let batch = 7;
     let x = check_batch(batch, device);
@@ -235,75 +276,39 @@ pub fn export_model_with(
         )))?;
         Ok((want, got))
     })?;
+    let mismatch = |diff| ExportError::Mismatch {
+        path: pt.to_path_buf(),
+        batch,
+        diff,
+    };
     if got.size() != want.size() {
-        return Err(ExportError::Mismatch {
-            path: pt,
-            batch,
-            diff: f64::INFINITY,
-        });
+        return Err(mismatch(f64::INFINITY));
     }
     let diff = (&got - &want).abs().max().double_value(&[]);
     let scale = want.abs().max().double_value(&[]).max(1.0);
     if diff.is_nan() || diff > 1e-4 * scale {
-        return Err(ExportError::Mismatch {
-            path: pt,
-            batch,
-            diff,
-        });
+        return Err(mismatch(diff));
     }
-    let onnx = if options.onnx {
-        let out = dir.join(crate::onnx::ONNX_FILE);
-        let python = options.python.as_deref();
-        Some(crate::onnx::export_onnx(
-            &pt,
-            &out,
-            &options.onnx_metadata,
-            python,
-        )?)
+    Ok(diff)
+}
+
+/// Writes `value` as JSON (pretty or compact) to `path`; returns the path.
+fn write_json(
+    path: &Path,
+    value: &impl serde::Serialize,
+    pretty: bool,
+) -> Result<PathBuf, ExportError> {
+    let json = if pretty {
+        serde_json::to_string_pretty(value)
     } else {
-        None
-    };
-    files.extend(onnx.as_ref().map(|o| o.path.clone()));
-
-    // Weights.
-    let weights = dir.join("model.safetensors");
-    crate::weights::save_weights(vs, &weights)
-        .map_err(torch(format!("saving {}", weights.display())))?;
-    files.push(weights);
-
-    // Spec and labels.
-    let spec_path = dir.join("spec.json");
-    let json = serde_json::to_string_pretty(spec).map_err(|source| ExportError::Json {
-        path: spec_path.clone(),
-        source,
-    })?;
-    write(&spec_path, &json)?;
-    files.push(spec_path);
-    let labels_path = dir.join("labels.json");
-    let labels: Vec<String> = LETTERS.iter().map(|c| c.to_string()).collect();
-    let json = serde_json::to_string(&labels).map_err(|source| ExportError::Json {
-        path: labels_path.clone(),
-        source,
-    })?;
-    write(&labels_path, &json)?;
-    files.push(labels_path);
-
-    let parameters: i64 = vs.variables().values().map(|t| t.numel() as i64).sum();
-    let readme = dir.join("README.md");
-    let mut text = readme_text(parameters);
-    if options.onnx {
-        text += &crate::onnx::readme_section(&options.onnx_metadata);
+        serde_json::to_string(value)
     }
-    write(&readme, &text)?;
-    files.push(readme);
-
-    Ok(ExportInfo {
-        dir: dir.to_path_buf(),
-        files,
-        parameters,
-        max_abs_diff: diff,
-        onnx_max_abs_diff: onnx.map(|o| o.max_abs_diff),
-    })
+    .map_err(|source| ExportError::Json {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    write(path, &json)?;
+    Ok(path.to_path_buf())
 }
 
 fn readme_text(parameters: i64) -> String {
