@@ -33,6 +33,8 @@ lint: setup
 ## The tests: formatting, lints, unit and integration tests, and a quick-mode notebook run.
 test: lint
 	cargo test --workspace
+	# Tests that need the project venv's Python (ignored by a plain `cargo test`).
+	cargo test -p signlang --test export_torchscript -- --ignored
 	SIGNLANG_QUICK=1 $(PY) scripts/run_notebook.py notebooks/assignment.ipynb \
 		--html target/notebook-smoke/assignment.html --check
 

@@ -3,24 +3,11 @@
 
 use std::process::Command;
 
-use signlang::export::export_model;
-use signlang::model::{DenseSpec, ModelSpec};
-use tch::nn;
-use tch::Device;
-
 #[test]
 fn predict_prints_top3_and_names_bad_files() {
-    tch::manual_seed(3);
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("model");
-    let vs = nn::VarStore::new(Device::Cpu);
-    let net = nn::seq_t().add_fn(|x| x.flatten(1, -1)).add(nn::linear(
-        vs.root() / "fc",
-        784,
-        24,
-        Default::default(),
-    ));
-    export_model(&model, &ModelSpec::Dense(DenseSpec::default()), &vs, &net).unwrap();
+    signlang::testing::export_linear(&model, 3);
 
     let png = dir.path().join("wide colour.png");
     image::RgbImage::from_fn(90, 40, |x, y| {

@@ -5,10 +5,6 @@
 use std::io::Write;
 use std::process::Command;
 
-use signlang::export::export_model;
-use signlang::model::{DenseSpec, ModelSpec};
-use tch::{nn, Device};
-
 fn small_csv(path: &std::path::Path, rows: usize) {
     let mut f = std::fs::File::create(path).unwrap();
     let header: Vec<String> = (1..=784).map(|i| format!("pixel{i}")).collect();
@@ -24,17 +20,9 @@ fn small_csv(path: &std::path::Path, rows: usize) {
 
 #[test]
 fn robustness_prints_a_row_per_corruption() {
-    tch::manual_seed(4);
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("model");
-    let vs = nn::VarStore::new(Device::Cpu);
-    let net = nn::seq_t().add_fn(|x| x.flatten(1, -1)).add(nn::linear(
-        vs.root() / "fc",
-        784,
-        24,
-        Default::default(),
-    ));
-    export_model(&model, &ModelSpec::Dense(DenseSpec::default()), &vs, &net).unwrap();
+    signlang::testing::export_linear(&model, 4);
     let csv = dir.path().join("small.csv");
     small_csv(&csv, 40);
 

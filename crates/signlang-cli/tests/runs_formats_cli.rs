@@ -5,38 +5,19 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use signlang::data::{Dataset, PIXELS};
+use signlang::data::Dataset;
 use signlang::model::{CnnSpec, ConvBlock, DenseSpec, ModelSpec, Padding};
 use signlang::study::{Study, TrainerOutput};
-use signlang::train::{
-    EarlyStopping, EpochStats, History, Optimizer, RunStatus, Schedule, TrainConfig,
-};
+use signlang::testing::epoch;
+use signlang::train::{EarlyStopping, History, Optimizer, RunStatus, Schedule, TrainConfig};
 
 fn dataset(name: &str, seed: u8) -> Dataset {
-    Dataset {
-        name: name.into(),
-        pixels: (0..24 * PIXELS)
-            .map(|i| (i as u8).wrapping_add(seed))
-            .collect(),
-        classes: (0..24).collect(),
-        rows: (1..=24).collect(),
-    }
+    signlang::testing::dataset(name, 24, seed)
 }
 
 fn fake(c: &TrainConfig) -> Result<TrainerOutput, String> {
     let acc = 0.5 + c.seed as f64 / 10.0;
-    let epochs = (1..=2)
-        .map(|epoch| EpochStats {
-            epoch,
-            train_loss: 1.0 - acc,
-            train_accuracy: acc,
-            val_loss: 1.0 - acc,
-            val_accuracy: acc,
-            lr: c.lr,
-            seconds: 0.0,
-            images_per_sec: 0.0,
-        })
-        .collect();
+    let epochs = (1..=2).map(|e| epoch(e, acc, c.lr)).collect();
     Ok(TrainerOutput {
         history: History {
             epochs,
@@ -73,16 +54,9 @@ fn study() -> tempfile::TempDir {
         input_norm: false,
     });
     let config = TrainConfig {
-        optimizer: Optimizer::Adam,
-        lr: 1e-3,
-        schedule: Schedule::Constant,
-        batch_size: 32,
         epochs: 2,
-        weight_decay: 0.0,
-        label_smoothing: 0.0,
-        early_stopping: None,
-        augmentation: None,
         seed: 1,
+        ..Default::default()
     };
     let sgd = TrainConfig {
         optimizer: Optimizer::Sgd {

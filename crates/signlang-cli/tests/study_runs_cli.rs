@@ -2,38 +2,20 @@
 
 use std::process::Command;
 
-use signlang::data::{Dataset, PIXELS};
+use signlang::data::Dataset;
 use signlang::model::{DenseSpec, ModelSpec};
 use signlang::study::{Study, TrainerOutput};
-use signlang::train::{EpochStats, History, Optimizer, RunStatus, Schedule, TrainConfig};
+use signlang::testing::{completed, epoch};
+use signlang::train::TrainConfig;
 
 fn dataset(name: &str, seed: u8) -> Dataset {
-    Dataset {
-        name: name.into(),
-        pixels: (0..24 * PIXELS)
-            .map(|i| (i as u8).wrapping_add(seed))
-            .collect(),
-        classes: (0..24).collect(),
-        rows: (1..=24).collect(),
-    }
+    signlang::testing::dataset(name, 24, seed)
 }
 
 fn fake(c: &TrainConfig) -> Result<TrainerOutput, String> {
     let acc = 0.5 + c.seed as f64 / 10.0;
     Ok(TrainerOutput {
-        history: History {
-            epochs: vec![EpochStats {
-                epoch: 1,
-                train_loss: 1.0 - acc,
-                train_accuracy: acc,
-                val_loss: 1.0 - acc,
-                val_accuracy: acc,
-                lr: c.lr,
-                seconds: 0.0,
-                images_per_sec: 0.0,
-            }],
-            status: RunStatus::Completed,
-        },
+        history: completed(vec![epoch(1, acc, c.lr)]),
         weights: None,
     })
 }
@@ -49,16 +31,9 @@ fn runs_prints_the_table_and_the_budget_line() {
     let (train, val) = (dataset("train", 1), dataset("validation", 2));
     for seed in [1, 3] {
         let config = TrainConfig {
-            optimizer: Optimizer::Adam,
-            lr: 1e-3,
-            schedule: Schedule::Constant,
-            batch_size: 32,
             epochs: 1,
-            weight_decay: 0.0,
-            label_smoothing: 0.0,
-            early_stopping: None,
-            augmentation: None,
             seed,
+            ..Default::default()
         };
         study
             .run_with(&spec, &config, &train, &val, |_, c, _, _| fake(c))

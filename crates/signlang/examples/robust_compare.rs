@@ -88,7 +88,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let threads: i32 = args.get(3).and_then(|t| t.parse().ok()).unwrap_or(2);
     tch::set_num_threads(threads);
-    train::flush_denormals();
+    signlang::runtime::flush_denormals();
     let root = signlang::data::project_root();
     let test_csv = load_dataset(root.join("data/sign_mnist_test.csv.gz")).expect("test CSV");
     let validation = split_by_group(&test_csv, &SplitConfig::default()).validation;
@@ -147,11 +147,10 @@ fn main() {
         schedule: Schedule::OneCycle { warmup: 0.3 },
         batch_size: 64,
         epochs,
-        weight_decay: 0.0,
         label_smoothing: 0.1,
-        early_stopping: None,
         augmentation: Some(augmentation),
         seed: 2026,
+        ..Default::default()
     };
     let variants = [
         (

@@ -9,8 +9,8 @@
 
 use std::time::Instant;
 
-use signlang::model::ModelSpec;
-use signlang::train::{flush_denormals, Augmentation};
+use signlang::runtime::flush_denormals;
+use signlang::train::Augmentation;
 use tch::nn::{ModuleT, OptimizerConfig};
 use tch::{nn, Device, Kind, Reduction, Tensor};
 
@@ -46,7 +46,7 @@ fn main() {
     let fast = denormal_us("after flush_denormals()");
     println!("denormal/normal cost ratio: {slow:.1}× before, {fast:.1}× after flush_denormals\n");
 
-    let (spec, config) = ModelSpec::reference(model).expect("baseline_cnn, dense or cnn2");
+    let (spec, config) = signlang::presets::reference(model).expect("baseline_cnn, dense or cnn2");
     let n = 27_455i64;
     let bs = config.batch_size as i64;
     tch::manual_seed(0);

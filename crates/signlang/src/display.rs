@@ -206,3 +206,15 @@ impl fmt::Display for Table {
         f.write_str(&self.to_text())
     }
 }
+
+/// A number as written in one-line summaries: as Rust prints it, or in
+/// scientific notation with one decimal when that is longer than 8
+/// characters (`0.001`, `3.3e-4`).
+pub(crate) fn short_number(x: f64) -> String {
+    let s = format!("{x}");
+    if s.len() > 8 {
+        format!("{x:.1e}")
+    } else {
+        s
+    }
+}

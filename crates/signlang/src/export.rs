@@ -11,27 +11,19 @@
 //! | `labels.json` | the 24 letters in output order |
 //! | `README.md` | input/output format and a short Python example |
 //!
-//! [`Classifier`] loads `model.pt` (no spec needed) and classifies PNG/JPEG
-//! files of any size and colour after [`preprocess_image`]: decode, flatten
-//! transparency onto white, convert to greyscale (luma), centre-crop to a
-//! square, and resize to 28×28 with a Lanczos3 filter (ImageMagick's default
-//! for shrinking, with which the dataset was made: hands cropped to a square
-//! and resized).
+//! [`Classifier`] (in [`crate::infer`], re-exported here) loads `model.pt`
+//! and classifies image files.
 
 use std::path::{Path, PathBuf};
 
-use image::imageops::FilterType;
-use image::{DynamicImage, GenericImageView};
 use tch::nn::{ModuleT, VarStore};
 use tch::{CModule, Device, Kind, Tensor};
 
-use crate::data::{Dataset, PIXELS};
-use crate::letters::{LETTERS, NUM_CLASSES};
+use crate::data::PIXELS;
+pub use crate::infer::{preprocess, preprocess_image, Classifier, RESIZE_FILTER};
+use crate::letters::LETTERS;
 use crate::model::ModelSpec;
 pub use crate::onnx::ExportOptions;
-
-/// The resize filter used to bring images to 28×28.
-pub const RESIZE_FILTER: FilterType = FilterType::Lanczos3;
 
 /// Errors of export and prediction.
 #[derive(Debug, thiserror::Error)]
@@ -124,7 +116,7 @@ pub struct ExportInfo {
     pub onnx_max_abs_diff: Option<f64>,
 }
 
-fn torch(what: impl Into<String>) -> impl FnOnce(tch::TchError) -> ExportError {
+pub(crate) fn torch(what: impl Into<String>) -> impl FnOnce(tch::TchError) -> ExportError {
     let what = what.into();
     move |source| ExportError::Torch { what, source }
 }
@@ -206,12 +198,50 @@ pub fn export_model_with(
         path: dir.to_path_buf(),
         source,
     })?;
-    let device = vs.device();
-    let mut files = Vec::new();
+    let pt = trace_torchscript(dir, vs, net)?;
+    let diff = check_torchscript(&pt, net, vs.device())?;
+    let mut files = vec![pt.clone()];
+    let onnx = if options.onnx {
+        let out = dir.join(crate::onnx::ONNX_FILE);
+        let python = options.python.as_deref();
+        let meta = &options.onnx_metadata;
+        Some(crate::onnx::export_onnx(&pt, &out, meta, python)?)
+    } else {
+        None
+    };
+    files.extend(onnx.as_ref().map(|o| o.path.clone()));
+    let weights = dir.join("model.safetensors");
+    crate::weights::save_weights(vs, &weights)
+        .map_err(torch(format!("saving {}", weights.display())))?;
+    files.push(weights);
+    files.push(write_json(&dir.join("spec.json"), spec, true)?);
+    let labels: Vec<String> = LETTERS.iter().map(|c| c.to_string()).collect();
+    files.push(write_json(&dir.join("labels.json"), &labels, false)?);
+    let parameters: i64 = vs.variables().values().map(|t| t.numel() as i64).sum();
+    let readme = dir.join("README.md");
+    let mut text = readme_text(parameters);
+    if options.onnx {
+        text += &crate::onnx::readme_section(&options.onnx_metadata);
+    }
+    write(&readme, &text)?;
+    files.push(readme);
+    Ok(ExportInfo {
+        dir: dir.to_path_buf(),
+        files,
+        parameters,
+        max_abs_diff: diff,
+        onnx_max_abs_diff: onnx.map(|o| o.max_abs_diff),
+    })
+}
 
-    // TorchScript by tracing, in eval mode, without gradients.
+/// Traces `net` in eval mode, without gradients, into `dir/model.pt`.
+fn trace_torchscript(
+    dir: &Path,
+    vs: &VarStore,
+    net: &impl ModuleT,
+) -> Result<PathBuf, ExportError> {
     let pt = dir.join("model.pt");
-    let example = Tensor::zeros([1, 1, 28, 28], (Kind::Float, device));
+    let example = Tensor::zeros([1, 1, 28, 28], (Kind::Float, vs.device()));
     // The tracer stores the weights as constants, which must not require
     // gradients: freeze them for the trace (restored when `frozen` drops).
     let frozen = Frozen::new(vs);
@@ -228,10 +258,13 @@ pub fn export_model_with(
     // `requires_grad = false` only while frozen.
     drop(module);
     drop(frozen);
-    files.push(pt.clone());
+    Ok(pt)
+}
 
-    // Check the saved file with another batch size.
-    let reloaded = CModule::load_on_device(&pt, device)
+/// Reloads `pt` and runs it on a batch of another size than the traced
+/// one; returns the largest difference from `net`, or a mismatch error.
+fn check_torchscript(pt: &Path, net: &impl ModuleT, device: Device) -> Result<f64, ExportError> {
+    let reloaded = CModule::load_on_device(pt, device)
         .map_err(torch(format!("reloading {}", pt.display())))?;
     let batch = 7;
     let x = check_batch(batch, device);
@@ -243,75 +276,39 @@ pub fn export_model_with(
         )))?;
         Ok((want, got))
     })?;
+    let mismatch = |diff| ExportError::Mismatch {
+        path: pt.to_path_buf(),
+        batch,
+        diff,
+    };
     if got.size() != want.size() {
-        return Err(ExportError::Mismatch {
-            path: pt,
-            batch,
-            diff: f64::INFINITY,
-        });
+        return Err(mismatch(f64::INFINITY));
     }
     let diff = (&got - &want).abs().max().double_value(&[]);
     let scale = want.abs().max().double_value(&[]).max(1.0);
     if diff.is_nan() || diff > 1e-4 * scale {
-        return Err(ExportError::Mismatch {
-            path: pt,
-            batch,
-            diff,
-        });
+        return Err(mismatch(diff));
     }
-    let onnx = if options.onnx {
-        let out = dir.join(crate::onnx::ONNX_FILE);
-        let python = options.python.as_deref();
-        Some(crate::onnx::export_onnx(
-            &pt,
-            &out,
-            &options.onnx_metadata,
-            python,
-        )?)
+    Ok(diff)
+}
+
+/// Writes `value` as JSON (pretty or compact) to `path`; returns the path.
+fn write_json(
+    path: &Path,
+    value: &impl serde::Serialize,
+    pretty: bool,
+) -> Result<PathBuf, ExportError> {
+    let json = if pretty {
+        serde_json::to_string_pretty(value)
     } else {
-        None
-    };
-    files.extend(onnx.as_ref().map(|o| o.path.clone()));
-
-    // Weights.
-    let weights = dir.join("model.safetensors");
-    crate::model::save_weights(vs, &weights)
-        .map_err(torch(format!("saving {}", weights.display())))?;
-    files.push(weights);
-
-    // Spec and labels.
-    let spec_path = dir.join("spec.json");
-    let json = serde_json::to_string_pretty(spec).map_err(|source| ExportError::Json {
-        path: spec_path.clone(),
-        source,
-    })?;
-    write(&spec_path, &json)?;
-    files.push(spec_path);
-    let labels_path = dir.join("labels.json");
-    let labels: Vec<String> = LETTERS.iter().map(|c| c.to_string()).collect();
-    let json = serde_json::to_string(&labels).map_err(|source| ExportError::Json {
-        path: labels_path.clone(),
-        source,
-    })?;
-    write(&labels_path, &json)?;
-    files.push(labels_path);
-
-    let parameters: i64 = vs.variables().values().map(|t| t.numel() as i64).sum();
-    let readme = dir.join("README.md");
-    let mut text = readme_text(parameters);
-    if options.onnx {
-        text += &crate::onnx::readme_section(&options.onnx_metadata);
+        serde_json::to_string(value)
     }
-    write(&readme, &text)?;
-    files.push(readme);
-
-    Ok(ExportInfo {
-        dir: dir.to_path_buf(),
-        files,
-        parameters,
-        max_abs_diff: diff,
-        onnx_max_abs_diff: onnx.map(|o| o.max_abs_diff),
-    })
+    .map_err(|source| ExportError::Json {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    write(path, &json)?;
+    Ok(path.to_path_buf())
 }
 
 fn readme_text(parameters: i64) -> String {
@@ -351,147 +348,4 @@ print("{letters}"[model(x).argmax(1).item()])
 ```
 "#
     )
-}
-
-/// Turns a decoded image into 28×28 greyscale pixels: transparency
-/// flattened onto white, luma, centre-cropped to a square, resized with
-/// [`RESIZE_FILTER`].
-pub fn preprocess(img: &DynamicImage) -> [u8; PIXELS] {
-    let la = img.to_luma_alpha8();
-    let (w, h) = la.dimensions();
-    let grey = image::GrayImage::from_fn(w, h, |x, y| {
-        let p = la.get_pixel(x, y);
-        let (l, a) = (f32::from(p[0]), f32::from(p[1]) / 255.0);
-        image::Luma([(l * a + 255.0 * (1.0 - a)).round() as u8])
-    });
-    let side = w.min(h);
-    let square =
-        image::imageops::crop_imm(&grey, (w - side) / 2, (h - side) / 2, side, side).to_image();
-    let small = image::imageops::resize(&square, 28, 28, RESIZE_FILTER);
-    let mut out = [0u8; PIXELS];
-    out.copy_from_slice(small.as_raw());
-    out
-}
-
-/// Reads a PNG or JPEG file (format detected from its content) and
-/// [`preprocess`]es it to 28×28 greyscale pixels.
-pub fn preprocess_image(path: impl AsRef<Path>) -> Result<[u8; PIXELS], ExportError> {
-    let path = path.as_ref();
-    let err = |reason: String| ExportError::Image {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let reader = image::ImageReader::open(path)
-        .map_err(|e| err(e.to_string()))?
-        .with_guessed_format()
-        .map_err(|e| err(e.to_string()))?;
-    if reader.format().is_none() {
-        return Err(err("not a PNG or JPEG image (unrecognised content)".into()));
-    }
-    let img = reader.decode().map_err(|e| err(e.to_string()))?;
-    if img.dimensions().0 == 0 || img.dimensions().1 == 0 {
-        return Err(err("the image is empty (0 pixels)".into()));
-    }
-    Ok(preprocess(&img))
-}
-
-/// An exported model loaded for classification on the CPU.
-#[derive(Debug)]
-pub struct Classifier {
-    module: CModule,
-    path: PathBuf,
-    calibration: Option<crate::calibrate::Calibration>,
-}
-
-impl Classifier {
-    /// Loads `model.pt` from an export directory written by [`export_model`],
-    /// and its `calibration.json` when present (see [`crate::calibrate`]).
-    pub fn load(dir: impl AsRef<Path>) -> Result<Classifier, ExportError> {
-        let dir = dir.as_ref();
-        if !dir.is_dir() {
-            return Err(ExportError::MissingModel {
-                path: dir.to_path_buf(),
-            });
-        }
-        let path = dir.join("model.pt");
-        if !path.is_file() {
-            return Err(ExportError::MissingModel { path });
-        }
-        let mut module = CModule::load_on_device(&path, Device::Cpu).map_err(torch(format!(
-            "loading TorchScript model {}",
-            path.display()
-        )))?;
-        module.set_eval();
-        let calibration = crate::calibrate::Calibration::load(dir)?;
-        Ok(Classifier {
-            module,
-            path,
-            calibration,
-        })
-    }
-
-    /// The calibration read from `calibration.json`, if any.
-    pub fn calibration(&self) -> Option<&crate::calibrate::Calibration> {
-        self.calibration.as_ref()
-    }
-
-    /// The model file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Letter probabilities (`N×24`, softmax of the model's output, divided
-    /// by the calibration's temperature when there is one) for an
-    /// `N×1×28×28` float batch in `[0, 1]`.
-    pub fn probabilities(&self, images: &Tensor) -> Result<Tensor, ExportError> {
-        let out = tch::no_grad(|| self.module.forward_ts(&[images]))
-            .map_err(torch(format!("running {}", self.path.display())))?;
-        let shape = out.size();
-        if shape.len() != 2 || shape[1] != NUM_CLASSES as i64 {
-            return Err(ExportError::BadOutput {
-                path: self.path.clone(),
-                shape,
-            });
-        }
-        let t = self.calibration.as_ref().map_or(1.0, |c| c.temperature);
-        Ok((out / t).softmax(-1, Kind::Float))
-    }
-
-    /// The predicted class (argmax) of each image of `data`, in batches.
-    pub fn predict_classes(&self, data: &Dataset) -> Result<Vec<u8>, ExportError> {
-        let images = data.images();
-        let n = data.len() as i64;
-        let mut out = Vec::with_capacity(data.len());
-        let mut start = 0;
-        while start < n {
-            let len = 512.min(n - start);
-            let p = self.probabilities(&images.narrow(0, start, len))?;
-            let v =
-                Vec::<i64>::try_from(&p.argmax(-1, false)).map_err(torch("reading predictions"))?;
-            out.extend(v.into_iter().map(|c| c as u8));
-            start += len;
-        }
-        Ok(out)
-    }
-
-    /// The `k` most likely letters with their probabilities, most likely first.
-    pub fn top_k(&self, pixels: &[u8; PIXELS], k: usize) -> Result<Vec<(char, f32)>, ExportError> {
-        let x = Tensor::from_slice(pixels)
-            .view([1, 1, 28, 28])
-            .to_kind(Kind::Float)
-            / 255.0;
-        let p = self.probabilities(&x)?;
-        let p = Vec::<f32>::try_from(&p.view([-1])).map_err(torch("reading probabilities"))?;
-        let mut ranked: Vec<(char, f32)> = LETTERS.iter().copied().zip(p).collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-        ranked.truncate(k);
-        Ok(ranked)
-    }
-
-    /// Reads, preprocesses and classifies an image file: the top-3 letters
-    /// with probabilities.
-    pub fn predict_file(&self, path: impl AsRef<Path>) -> Result<Vec<(char, f32)>, ExportError> {
-        let pixels = preprocess_image(path)?;
-        self.top_k(&pixels, 3)
-    }
 }

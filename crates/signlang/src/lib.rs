@@ -13,14 +13,19 @@
 //! | [`letters`] | the 24 static letters A–Y without J |
 //! | [`display`] | inline HTML / SVG for the evcxr notebook |
 //! | [`model`] | model specs (dense, CNN) and the networks built from them |
-//! | [`train`] | training configs, the trainer, learning histories |
+//! | [`presets`] | the reference models (`baseline_cnn`, `dense`, `cnn2`) with their configs |
+//! | [`train`] | training configs, the trainer (epoch loop, early stopping), learning histories |
+//! | [`runtime`] | denormal flushing, channels-last convolutions, evaluation batch sizes, their environment variables |
+//! | [`weights`] | save weights as safetensors; in-memory snapshots and restore |
+//! | [`infer`] | the one batching helper for prediction; class probabilities; image preprocessing and the [`infer::Classifier`] of an exported model |
 //! | [`evaluate`] | accuracy with source photos as the unit, clustered McNemar, goals, the client report |
 //! | [`study`] | the 50-run ledger, searches, the recipes, seeded finals, the recorded test split |
 //! | [`plots`] | SVG figures |
-//! | [`export`], [`onnx`] | TorchScript / safetensors / ONNX export, the classifier |
+//! | [`export`], [`onnx`] | TorchScript / safetensors / ONNX export |
 //! | [`calibrate`] | calibration error, temperature scaling, an abstain threshold |
 //! | [`field`] | field check: score labelled photos with an exported model |
 //! | [`readiness`] | would an app work: real photos, corruptions and abstaining, in words |
+//! | `testing` | shared test fixtures (feature `test-support`) |
 
 pub mod calibrate;
 pub mod corrupt;
@@ -30,12 +35,18 @@ pub mod display;
 pub mod evaluate;
 pub mod export;
 pub mod field;
+pub mod infer;
 pub mod letters;
 pub mod model;
 pub mod onnx;
 pub mod plots;
+pub mod presets;
 pub mod readiness;
+pub mod runtime;
 pub mod study;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 pub mod train;
+pub mod weights;
 
 pub use letters::{letter, LETTERS, NUM_CLASSES};

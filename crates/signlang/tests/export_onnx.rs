@@ -41,7 +41,7 @@ fn spec() -> ModelSpec {
         activation: Activation::Relu,
         head: DenseSpec {
             hidden: vec![32],
-            activation: Activation::Gelu,
+            activation: Activation::Relu,
             batch_norm: true,
             dropout: 0.2,
         },

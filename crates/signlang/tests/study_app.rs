@@ -16,7 +16,10 @@ use study_common::{config, data, fake, spec};
 /// trains at the better learning rate, so it ranks first.
 fn finals_plan() -> Plan {
     let mut candidates = Vec::new();
-    for (name, model, lr) in [("cnn", ModelSpec::cnn2(), 1e-3), ("dense", spec(), 1e-2)] {
+    for (name, model, lr) in [
+        ("cnn", signlang::presets::cnn2(), 1e-3),
+        ("dense", spec(), 1e-2),
+    ] {
         for seed in recipes::FINAL_SEEDS {
             let mut c = config(seed);
             c.lr = lr;

@@ -9,7 +9,7 @@ use signlang::study::{
     EntryStatus, Ledger, Study, StudyError, TrainerFailure, TrainerOutput, DEFAULT_BUDGET,
     LEDGER_FILE,
 };
-use signlang::train::{History, RunStatus};
+use signlang::train::{History, Progress, RunStatus, TrainOptions};
 use study_common::{config, data, dataset, fake, fake_history, spec};
 use tch::nn;
 
@@ -301,12 +301,16 @@ fn views_show_runs_best_k_and_budget() {
         .to_display()
         .html
         .contains("<td style=\"padding:2px 8px\">r003</td>"));
-    let df = table.to_dataframe().unwrap();
-    assert_eq!(df.shape(), (4, 8));
-    let acc = df.column("best_val_accuracy").unwrap().f64().unwrap();
     let expected = study_common::fake_accuracy(&study.runs()[1].config, 3);
-    assert_eq!(acc.get(1), Some(expected));
-    assert_eq!(acc.null_count(), 1);
+    assert_eq!(table.rows[1].best_val_accuracy, Some(expected));
+    assert_eq!(
+        table
+            .rows
+            .iter()
+            .filter(|r| r.best_val_accuracy.is_none())
+            .count(),
+        1
+    );
 }
 
 #[test]
@@ -374,4 +378,34 @@ fn a_refusal_before_training_spends_nothing() {
         .unwrap();
     assert_eq!(run.id(), "r002");
     assert_eq!(study.used(), 2);
+}
+
+/// A config the trainer refuses (lr = -1) costs no run, whether the study
+/// calls the project's trainer itself (`run`) or is handed it (`run_with`).
+#[test]
+fn a_refused_config_costs_no_run_through_either_entry_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, val) = data();
+    let mut study = Study::create(dir.path(), 2).unwrap();
+    let mut bad = config(1);
+    bad.lr = -1.0;
+    let silent = || TrainOptions {
+        device: tch::Device::Cpu,
+        progress: Progress::Silent,
+        stop: None,
+    };
+    let err = study
+        .run(&spec(), &bad, &train, &val, silent())
+        .unwrap_err();
+    assert!(matches!(err, StudyError::NothingTrained { .. }), "{err}");
+    assert_eq!(study.used(), 0);
+    let err = study
+        .run_with(&spec(), &bad, &train, &val, |s, c, t, v| {
+            signlang::train::train(s, c, t, v, silent()).map(TrainerOutput::from)
+        })
+        .unwrap_err();
+    assert!(matches!(err, StudyError::NothingTrained { .. }), "{err}");
+    assert_eq!(study.used(), 0);
+    assert!(study.runs().is_empty());
+    assert_eq!(Study::open(dir.path()).unwrap().used(), 0);
 }

@@ -4,7 +4,7 @@
 use signlang::data::{Dataset, TestSplit, PIXELS};
 use signlang::model::{DenseSpec, ModelSpec};
 use signlang::study::{EntryStatus, Progress, Study, TrainOptions};
-use signlang::train::{Optimizer, Schedule, TrainConfig};
+use signlang::train::TrainConfig;
 
 /// Images whose class is written into their brightness: learnable quickly.
 fn dataset(name: &str, n: usize, offset: usize) -> Dataset {
@@ -31,16 +31,10 @@ fn a_real_run_is_recorded_cached_and_evaluated_on_test() {
         ..Default::default()
     });
     let config = TrainConfig {
-        optimizer: Optimizer::Adam,
         lr: 1e-2,
-        schedule: Schedule::Constant,
-        batch_size: 32,
         epochs: 5,
-        weight_decay: 0.0,
-        label_smoothing: 0.0,
-        early_stopping: None,
-        augmentation: None,
         seed: 1,
+        ..Default::default()
     };
     let options = || TrainOptions {
         device: tch::Device::Cpu,

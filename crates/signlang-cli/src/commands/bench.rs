@@ -16,7 +16,6 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use signlang::data::Dataset;
-use signlang::model::ModelSpec;
 use signlang::train::{self, Progress, ProgressEvent, TrainOptions};
 use tch::Device;
 
@@ -57,12 +56,12 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         anyhow::ensure!(t > 0, "--threads must be positive, got {t}");
         tch::set_num_threads(t);
     }
-    train::flush_denormals();
-    let (spec, mut config) = ModelSpec::reference(&args.model).with_context(|| {
+    signlang::runtime::flush_denormals();
+    let (spec, mut config) = signlang::presets::reference(&args.model).with_context(|| {
         format!(
             "unknown model `{}`; choose one of {}",
             args.model,
-            ModelSpec::REFERENCE_NAMES.join(", ")
+            signlang::presets::NAMES.join(", ")
         )
     })?;
     config.epochs = args.epochs;
@@ -84,8 +83,24 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         classes: vec![],
         rows: vec![],
     };
+    let bar = progress_bar(args.quiet)?;
+    let options = TrainOptions {
+        device,
+        progress: Progress::Callback(Box::new(reporter(bar.clone(), &args.model, device))),
+        stop: None,
+    };
+    let trained = train::train(&spec, &config, &data, &empty, options)?;
+    bar.finish_and_clear();
+    if trained.history.status != train::RunStatus::Completed {
+        anyhow::bail!("benchmark run ended with {:?}", trained.history.status);
+    }
+    Ok(())
+}
+
+/// The batch progress bar (hidden with `--quiet`).
+fn progress_bar(quiet: bool) -> anyhow::Result<ProgressBar> {
     let bar = ProgressBar::new(0);
-    if args.quiet {
+    if quiet {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     bar.set_style(
@@ -93,13 +108,21 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             .context("progress template")?
             .progress_chars("=> "),
     );
-    let name = args.model.clone();
+    Ok(bar)
+}
+
+/// Drives `pb` with the trainer's batches and prints one JSON line per epoch.
+fn reporter(
+    pb: ProgressBar,
+    model: &str,
+    device: Device,
+) -> impl FnMut(&ProgressEvent<'_>) + Send + 'static {
+    let name = model.to_string();
     let threads = tch::get_num_threads();
     let cpu = signlang::cpu::CpuInfo::detect();
     eprintln!("signlang bench: {}", cpu.line());
     let dev = format!("{device:?}").to_lowercase();
-    let pb = bar.clone();
-    let callback = move |ev: &ProgressEvent<'_>| match ev {
+    move |ev: &ProgressEvent<'_>| match ev {
         ProgressEvent::Start {
             epochs,
             batches_per_epoch,
@@ -131,18 +154,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             });
             pb.suspend(|| println!("{line}"));
         }
-    };
-    let options = TrainOptions {
-        device,
-        progress: Progress::Callback(Box::new(callback)),
-        stop: None,
-    };
-    let trained = train::train(&spec, &config, &data, &empty, options)?;
-    bar.finish_and_clear();
-    if trained.history.status != train::RunStatus::Completed {
-        anyhow::bail!("benchmark run ended with {:?}", trained.history.status);
     }
-    Ok(())
 }
 
 /// libtorch's OpenMP threads spin a while before they sleep (libgomp's

@@ -223,11 +223,16 @@ mod tests {
         let svg = compare_runs(&[("dense", &a), ("cnn2", &b)], CurveMetric::ValLoss).svg;
         assert!(svg.contains("dense") && svg.contains("cnn2"));
         assert!(!svg.contains("cannot draw"));
+        // Validation losses only: 3 of the 4 epochs have one, per run.
+        assert_eq!(svg.matches("<circle").count(), 2 * 3);
         let empty = History {
             epochs: vec![],
             status: RunStatus::Interrupted,
         };
+        // A run without epochs still gets its (empty) chart, not an error.
         let svg = compare_runs(&[("none", &empty)], CurveMetric::TrainAccuracy).svg;
-        assert!(svg.contains("<svg"));
+        assert!(!svg.contains("cannot draw"), "{svg}");
+        assert!(svg.contains(CurveMetric::TrainAccuracy.label()));
+        assert_eq!(svg.matches("<circle").count(), 0);
     }
 }

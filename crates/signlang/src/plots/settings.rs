@@ -53,7 +53,6 @@ pub fn run_settings(spec: &ModelSpec, config: &TrainConfig) -> Vec<(&'static str
         Optimizer::Sgd { .. } => "sgd",
         Optimizer::Adam => "adam",
         Optimizer::AdamW => "adamw",
-        Optimizer::RmsProp => "rmsprop",
     };
     let schedule = match config.schedule {
         Schedule::Constant => "constant",

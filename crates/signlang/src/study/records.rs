@@ -233,7 +233,6 @@ fn config_cells(c: &crate::train::TrainConfig) -> Vec<Cell> {
         Optimizer::Sgd { momentum, nesterov } => ("sgd", Some(*momentum), Some(*nesterov)),
         Optimizer::Adam => ("adam", None, None),
         Optimizer::AdamW => ("adamw", None, None),
-        Optimizer::RmsProp => ("rmsprop", None, None),
     };
     let (schedule, every, gamma, warmup) = match &c.schedule {
         Schedule::Constant => ("constant", None, None, None),

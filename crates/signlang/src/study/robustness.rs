@@ -4,7 +4,7 @@
 
 use tch::Tensor;
 
-use super::{backend, Study, StudyError};
+use super::{Study, StudyError};
 use crate::corrupt::{self, RobustnessReport};
 use crate::data::TestSplit;
 
@@ -25,7 +25,7 @@ impl Study {
         let (net, vs) = self.load_model(run_id)?;
         let name = format!("{run_id} {}", self.get(run_id)?.spec.describe());
         self.robustness_on_test_with(run_id, test, seed, &name, |x| {
-            Ok::<_, String>(backend::predict_proba(&net, x, vs.device()))
+            Ok::<_, String>(crate::train::predict_proba(&net, x, vs.device()))
         })
     }
 
@@ -65,61 +65,23 @@ impl Study {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{Dataset, PIXELS};
-    use crate::model::{DenseSpec, ModelSpec};
+    use crate::data::Dataset;
+    use crate::model::ModelSpec;
     use crate::study::TrainerOutput;
-    use crate::train::{EpochStats, History, Optimizer, RunStatus, Schedule, TrainConfig};
-    use crate::NUM_CLASSES;
+    use crate::testing::{completed, config, dataset, epoch, small_spec};
+    use crate::train::TrainConfig;
     use tch::Kind;
-
-    fn dataset(name: &str, n: usize, seed: u8) -> Dataset {
-        Dataset {
-            name: name.into(),
-            pixels: (0..n * PIXELS)
-                .map(|i| (i as u8).wrapping_mul(7).wrapping_add(seed))
-                .collect(),
-            classes: (0..n).map(|i| (i % NUM_CLASSES) as u8).collect(),
-            rows: (1..=n as u32).collect(),
-        }
-    }
-
-    fn config(seed: u64) -> TrainConfig {
-        TrainConfig {
-            optimizer: Optimizer::Adam,
-            lr: 1e-3,
-            schedule: Schedule::Constant,
-            batch_size: 16,
-            epochs: 1,
-            weight_decay: 0.0,
-            label_smoothing: 0.0,
-            early_stopping: None,
-            augmentation: None,
-            seed,
-        }
-    }
 
     fn trained(
         weights: bool,
     ) -> impl FnOnce(&ModelSpec, &TrainConfig, &Dataset, &Dataset) -> Result<TrainerOutput, String>
     {
         move |spec, _, _, _| {
+            let _rng = crate::runtime::torch_rng_lock();
             let vs = tch::nn::VarStore::new(tch::Device::Cpu);
-            let _ = backend::build_net(spec, &vs.root());
-            let e = EpochStats {
-                epoch: 1,
-                train_loss: 1.0,
-                train_accuracy: 0.5,
-                val_loss: 1.0,
-                val_accuracy: 0.5,
-                lr: 1e-3,
-                seconds: 0.0,
-                images_per_sec: 0.0,
-            };
+            let _ = spec.build(&vs.root());
             Ok(TrainerOutput {
-                history: History {
-                    epochs: vec![e],
-                    status: RunStatus::Completed,
-                },
+                history: completed(vec![epoch(1, 0.5, 1e-3)]),
                 weights: weights.then_some(vs),
             })
         }
@@ -131,10 +93,7 @@ mod tests {
         let (train, val) = (dataset("train", 24, 1), dataset("validation", 24, 2));
         let test = TestSplit::seal(dataset("test", 30, 3));
         let mut study = Study::create(dir.path(), 3).unwrap();
-        let spec = ModelSpec::Dense(DenseSpec {
-            hidden: vec![8],
-            ..Default::default()
-        });
+        let spec = small_spec();
         let id = study
             .run_with(&spec, &config(1), &train, &val, trained(true))
             .unwrap()
@@ -165,7 +124,7 @@ mod tests {
         let (train, val) = (dataset("train", 24, 1), dataset("validation", 24, 2));
         let test = TestSplit::seal(dataset("test", 12, 3));
         let mut study = Study::create(dir.path(), 3).unwrap();
-        let spec = ModelSpec::Dense(DenseSpec::default());
+        let spec = ModelSpec::Dense(crate::model::DenseSpec::default());
         let id = study
             .run_with(&spec, &config(1), &train, &val, trained(false))
             .unwrap()

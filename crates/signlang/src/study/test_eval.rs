@@ -5,7 +5,7 @@
 use serde::Serialize;
 use tch::{Kind, Tensor};
 
-use super::{backend, now_rfc3339, EntryStatus, Study, StudyError, TestTouch};
+use super::{now_rfc3339, Study, StudyError, TestTouch};
 use crate::data::TestSplit;
 use crate::evaluate::{EvaluateError, Evaluation};
 use crate::NUM_CLASSES;
@@ -118,16 +118,13 @@ impl Study {
         self.check_evaluable(run_id)?;
         let (net, vs) = self.load_model(run_id)?;
         self.evaluate_on_test_with(run_id, test, |images| {
-            Ok(backend::predict_proba(&net, images, vs.device()))
+            Ok(crate::train::predict_proba(&net, images, vs.device()))
         })
     }
 
     pub(crate) fn check_evaluable(&self, run_id: &str) -> Result<(), StudyError> {
         let entry = self.get(run_id)?;
-        if !matches!(
-            entry.status,
-            EntryStatus::Completed | EntryStatus::EarlyStopped
-        ) {
+        if !entry.status.has_weights() {
             return Err(StudyError::NoWeights {
                 id: run_id.to_string(),
                 status: entry.status.name(),
@@ -192,58 +189,12 @@ mod tests {
     use std::cell::RefCell;
 
     use super::*;
-    use crate::data::{Dataset, PIXELS};
-    use crate::model::{DenseSpec, ModelSpec};
     use crate::study::TrainerOutput;
-    use crate::train::{EpochStats, History, Optimizer, RunStatus, Schedule, TrainConfig};
-
-    fn dataset(name: &str, n: usize, seed: u8) -> Dataset {
-        Dataset {
-            name: name.into(),
-            pixels: (0..n * PIXELS)
-                .map(|i| (i as u8).wrapping_mul(13).wrapping_add(seed))
-                .collect(),
-            classes: (0..n).map(|i| (i % NUM_CLASSES) as u8).collect(),
-            rows: (1..=n as u32).collect(),
-        }
-    }
-
-    fn spec() -> ModelSpec {
-        ModelSpec::Dense(DenseSpec {
-            hidden: vec![8],
-            ..Default::default()
-        })
-    }
-
-    fn config(seed: u64) -> TrainConfig {
-        TrainConfig {
-            optimizer: Optimizer::Adam,
-            lr: 1e-3,
-            schedule: Schedule::Constant,
-            batch_size: 16,
-            epochs: 1,
-            weight_decay: 0.0,
-            label_smoothing: 0.0,
-            early_stopping: None,
-            augmentation: None,
-            seed,
-        }
-    }
+    use crate::testing::{completed, config, dataset, epoch, small_spec as spec};
+    use crate::train::History;
 
     fn history() -> History {
-        History {
-            epochs: vec![EpochStats {
-                epoch: 1,
-                train_loss: 1.0,
-                train_accuracy: 0.5,
-                val_loss: 1.0,
-                val_accuracy: 0.5,
-                lr: 1e-3,
-                seconds: 0.0,
-                images_per_sec: 0.0,
-            }],
-            status: RunStatus::Completed,
-        }
+        completed(vec![epoch(1, 0.5, 1e-3)])
     }
 
     #[test]
@@ -255,9 +206,10 @@ mod tests {
         let expected = RefCell::new(None);
         let run = study
             .run_with(&spec(), &config(1), &train, &val, |s, _, _, _| {
+                let _rng = crate::runtime::torch_rng_lock();
                 let vs = tch::nn::VarStore::new(tch::Device::Cpu);
-                let net = backend::build_net(s, &vs.root());
-                let p = backend::predict_proba(&net, &test.dataset().images(), vs.device());
+                let net = s.build(&vs.root());
+                let p = crate::train::predict_proba(&net, &test.dataset().images(), vs.device());
                 *expected.borrow_mut() = Some(Vec::<f32>::try_from(p.view([-1])).unwrap());
                 Ok::<_, String>(TrainerOutput {
                     history: history(),

@@ -4,13 +4,11 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use polars::prelude::{Column, DataFrame, PolarsResult};
-
 use super::records::{Cell, RunRecord, RUN_COLUMNS};
 use super::{EntryStatus, RunEntry, Study, TestTouch};
 use crate::display::{Html, Table};
-use crate::model::{Activation, ModelSpec, Padding};
-use crate::train::{Optimizer, Schedule, TrainConfig};
+use crate::model::ModelSpec;
+use crate::train::TrainConfig;
 
 /// One row of the runs table.
 #[derive(Clone, Debug, PartialEq)]
@@ -137,31 +135,6 @@ impl RunsTable {
     pub fn evcxr_display(&self) {
         self.to_table().evcxr_display()
     }
-
-    /// As a polars `DataFrame` (columns id, family, settings, status,
-    /// epochs, best_val_accuracy, best_val_loss, seconds; nulls where a run
-    /// has no value).
-    pub fn to_dataframe(&self) -> PolarsResult<DataFrame> {
-        let rows = &self.rows;
-        let strings = |f: fn(&RunRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
-        let floats = |f: fn(&RunRow) -> Option<f64>| rows.iter().map(f).collect::<Vec<_>>();
-        DataFrame::new(
-            rows.len(),
-            vec![
-                Column::new("id".into(), strings(|r| &r.id)),
-                Column::new("family".into(), strings(|r| &r.family)),
-                Column::new("settings".into(), strings(|r| &r.settings)),
-                Column::new("status".into(), strings(|r| &r.status)),
-                Column::new(
-                    "epochs".into(),
-                    rows.iter().map(|r| r.epochs as u32).collect::<Vec<u32>>(),
-                ),
-                Column::new("best_val_accuracy".into(), floats(|r| r.best_val_accuracy)),
-                Column::new("best_val_loss".into(), floats(|r| r.best_val_loss)),
-                Column::new("seconds".into(), floats(|r| r.seconds)),
-            ],
-        )
-    }
 }
 
 impl fmt::Display for RunsTable {
@@ -184,6 +157,20 @@ pub(crate) fn by_validation(a: &RunEntry, b: &RunEntry) -> Ordering {
         (None, Some(_)) => Ordering::Greater,
         (None, None) => Ordering::Equal,
     }
+}
+
+/// The one "best runs" ranking: the runs with weights (completed or
+/// stopped early) among `items`, best first [`by_validation`].
+pub(crate) fn best_first<T>(
+    items: impl IntoIterator<Item = T>,
+    entry: impl Fn(&T) -> &RunEntry,
+) -> Vec<T> {
+    let mut runs: Vec<T> = items
+        .into_iter()
+        .filter(|t| entry(t).status.has_weights())
+        .collect();
+    runs.sort_by(|a, b| by_validation(entry(a), entry(b)));
+    runs
 }
 
 impl fmt::Display for Study {
@@ -210,18 +197,12 @@ impl Study {
     /// validation accuracy of the kept weights, ties broken by validation
     /// loss. The test split is not involved.
     pub fn best(&self, k: usize) -> Vec<RunEntry> {
-        let mut runs: Vec<RunEntry> = self
-            .runs()
-            .iter()
-            .filter(|r| {
-                matches!(r.status, EntryStatus::Completed | EntryStatus::EarlyStopped)
-                    && r.validation.is_some()
-            })
+        let with_metrics = self.runs().iter().filter(|r| r.validation.is_some());
+        best_first(with_metrics, |r| r)
+            .into_iter()
+            .take(k)
             .cloned()
-            .collect();
-        runs.sort_by(by_validation);
-        runs.truncate(k);
-        runs
+            .collect()
     }
 
     /// "37 / 50 runs used (3 cached requests)", with interrupted and failed
@@ -269,113 +250,9 @@ impl Study {
     }
 }
 
-fn num(x: f64) -> String {
-    let s = format!("{x}");
-    if s.len() > 8 {
-        format!("{x:.1e}")
-    } else {
-        s
-    }
-}
-
-fn activation(a: Activation) -> &'static str {
-    match a {
-        Activation::Relu => "relu",
-        Activation::Gelu => "gelu",
-        Activation::Tanh => "tanh",
-        Activation::Silu => "silu",
-    }
-}
-
 /// A compact one-line summary of a model and its training config, e.g.
-/// `cnn 32c3p2-64c3p2 fc128 relu | adam lr=0.001 bs=64 cosine 10ep seed=1`.
+/// `cnn 32c3p2-64c3p2 fc128 relu | adam lr=0.001 bs=64 cosine 10ep seed=1`:
+/// the [`ModelSpec`] and [`TrainConfig`] `Display`s joined by ` | `.
 pub fn settings_summary(spec: &ModelSpec, config: &TrainConfig) -> String {
-    let dense = |d: &crate::model::DenseSpec, prefix: &str| {
-        let mut s = format!(
-            "{prefix}{}",
-            d.hidden
-                .iter()
-                .map(|h| h.to_string())
-                .collect::<Vec<_>>()
-                .join("-")
-        );
-        if d.batch_norm {
-            s += " bn";
-        }
-        if d.dropout > 0.0 {
-            s += &format!(" do{}", num(d.dropout));
-        }
-        (s, activation(d.activation))
-    };
-    let model = match spec {
-        ModelSpec::Dense(d) => {
-            let (s, act) = dense(d, "");
-            format!("dense {s} {act}")
-        }
-        ModelSpec::Cnn(c) => {
-            let blocks: Vec<String> = c
-                .blocks
-                .iter()
-                .map(|b| {
-                    let mut s = format!("{}c{}", b.filters, b.kernel);
-                    if b.padding == Padding::Valid {
-                        s += "v";
-                    }
-                    if b.batch_norm {
-                        s += "b";
-                    }
-                    if let Some(p) = b.pool {
-                        s += &format!("p{p}");
-                    }
-                    if b.dropout > 0.0 {
-                        s += &format!("d{}", num(b.dropout));
-                    }
-                    s
-                })
-                .collect();
-            let (head, _) = dense(&c.head, "fc");
-            format!(
-                "cnn {} {head} {}",
-                blocks.join("-"),
-                activation(c.activation)
-            )
-        }
-    };
-    let opt = match &config.optimizer {
-        Optimizer::Sgd { momentum, nesterov } => {
-            format!(
-                "sgd{} m={}",
-                if *nesterov { "-nesterov" } else { "" },
-                num(*momentum)
-            )
-        }
-        Optimizer::Adam => "adam".into(),
-        Optimizer::AdamW => "adamw".into(),
-        Optimizer::RmsProp => "rmsprop".into(),
-    };
-    let mut s = format!(
-        "{model} | {opt} lr={} bs={}",
-        num(config.lr),
-        config.batch_size
-    );
-    match &config.schedule {
-        Schedule::Constant => {}
-        Schedule::Step { every, gamma } => s += &format!(" step{every}x{}", num(*gamma)),
-        Schedule::Cosine => s += " cosine",
-        Schedule::OneCycle { warmup } => s += &format!(" onecycle{}", num(*warmup)),
-    }
-    if config.weight_decay > 0.0 {
-        s += &format!(" wd={}", num(config.weight_decay));
-    }
-    if config.label_smoothing > 0.0 {
-        s += &format!(" ls={}", num(config.label_smoothing));
-    }
-    if config.augmentation.is_some() {
-        s += " aug";
-    }
-    if let Some(es) = &config.early_stopping {
-        s += &format!(" es{}", es.patience);
-    }
-    s += &format!(" {}ep seed={}", config.epochs, config.seed);
-    s
+    format!("{spec} | {config}")
 }

@@ -5,50 +5,16 @@
 use std::cell::Cell;
 use std::convert::Infallible;
 
-use signlang::data::{Dataset, PIXELS};
-use signlang::model::{DenseSpec, ModelSpec};
+use signlang::data::Dataset;
+use signlang::model::ModelSpec;
 use signlang::study::TrainerOutput;
-use signlang::train::{EpochStats, History, Optimizer, RunStatus, Schedule, TrainConfig};
-
-/// A generated data set of `n` images (deterministic in `seed`).
-pub fn dataset(name: &str, n: usize, seed: u8) -> Dataset {
-    Dataset {
-        name: name.into(),
-        pixels: (0..n * PIXELS)
-            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
-            .collect(),
-        classes: (0..n).map(|i| (i % 24) as u8).collect(),
-        rows: (1..=n as u32).collect(),
-    }
-}
+use signlang::testing::epoch;
+pub use signlang::testing::{config, dataset, small_spec as spec};
+use signlang::train::{History, RunStatus, TrainConfig};
 
 /// Train and validation sets.
 pub fn data() -> (Dataset, Dataset) {
     (dataset("train", 48, 1), dataset("validation", 24, 2))
-}
-
-/// A small dense model.
-pub fn spec() -> ModelSpec {
-    ModelSpec::Dense(DenseSpec {
-        hidden: vec![8],
-        ..Default::default()
-    })
-}
-
-/// A base config with `seed`.
-pub fn config(seed: u64) -> TrainConfig {
-    TrainConfig {
-        optimizer: Optimizer::Adam,
-        lr: 1e-3,
-        schedule: Schedule::Constant,
-        batch_size: 16,
-        epochs: 3,
-        weight_decay: 0.0,
-        label_smoothing: 0.0,
-        early_stopping: None,
-        augmentation: None,
-        seed,
-    }
 }
 
 /// The validation accuracy the fake trainer reaches after `epoch` epochs:
@@ -62,19 +28,7 @@ pub fn fake_accuracy(config: &TrainConfig, epoch: usize) -> f64 {
 pub fn fake_history(config: &TrainConfig) -> History {
     History {
         epochs: (1..=config.epochs)
-            .map(|e| {
-                let acc = fake_accuracy(config, e);
-                EpochStats {
-                    epoch: e,
-                    train_loss: 1.0 - acc,
-                    train_accuracy: acc,
-                    val_loss: 1.0 - acc,
-                    val_accuracy: acc,
-                    lr: config.lr,
-                    seconds: 0.0,
-                    images_per_sec: 0.0,
-                }
-            })
+            .map(|e| epoch(e, fake_accuracy(config, e), config.lr))
             .collect(),
         status: RunStatus::Completed,
     }

@@ -14,12 +14,12 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::rc::Rc;
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+mod plans;
 
-use super::views::{by_validation, RunsTable};
+pub use plans::{Grid, RandomSearch, SuccessiveHalving};
+
+use super::views::{best_first, by_validation, RunsTable};
 use super::{DataPair, EntryStatus, Run, Study, StudyError, TrainOptions, TrainerOutput};
 use crate::data::Dataset;
 use crate::display::Table;
@@ -169,251 +169,6 @@ impl fmt::Display for Plan {
     }
 }
 
-type Apply = Box<dyn Fn(&mut Candidate)>;
-
-/// A grid over named values: every combination of the axes' values.
-///
-/// ```ignore
-/// let plan = Grid::new(spec, config)
-///     .axis("lr", [1e-3, 3e-3], |c, &v| c.config.lr = v)
-///     .axis("batch", [32, 128], |c, &v| c.config.batch_size = v)
-///     .plan("lr × batch");
-/// ```
-pub struct Grid {
-    base: Candidate,
-    axes: Vec<Vec<(String, Apply)>>,
-}
-
-impl Grid {
-    /// A grid around a base model and config.
-    pub fn new(spec: ModelSpec, config: TrainConfig) -> Self {
-        Grid {
-            base: Candidate::new(spec, config),
-            axes: Vec::new(),
-        }
-    }
-
-    /// Adds an axis: `apply` sets one of `values` on a candidate.
-    pub fn axis<T, I, F>(mut self, name: &str, values: I, apply: F) -> Self
-    where
-        T: fmt::Display + 'static,
-        I: IntoIterator<Item = T>,
-        F: Fn(&mut Candidate, &T) + 'static,
-    {
-        let apply = Rc::new(apply);
-        let axis = values
-            .into_iter()
-            .map(|v| {
-                let label = format!("{name}={v}");
-                let apply = Rc::clone(&apply);
-                let f: Apply = Box::new(move |c: &mut Candidate| apply(c, &v));
-                (label, f)
-            })
-            .collect();
-        self.axes.push(axis);
-        self
-    }
-
-    /// The plan: one run per combination, in row-major order (last axis
-    /// fastest).
-    pub fn plan(&self, name: &str) -> Plan {
-        let mut candidates = vec![self.base.clone()];
-        for axis in &self.axes {
-            let mut next = Vec::with_capacity(candidates.len() * axis.len());
-            for c in &candidates {
-                for (label, apply) in axis {
-                    let mut c = c.clone();
-                    apply(&mut c);
-                    c.label = if c.label.is_empty() {
-                        label.clone()
-                    } else {
-                        format!("{}, {label}", c.label)
-                    };
-                    next.push(c);
-                }
-            }
-            candidates = next;
-        }
-        Plan::single(name, candidates)
-    }
-}
-
-type Sampler = Box<dyn Fn(&mut ChaCha8Rng, &mut Candidate) -> String>;
-
-/// Random search: `n` candidates, each parameter sampled independently
-/// from a seeded generator (the same seed gives the same plan).
-///
-/// ```ignore
-/// let plan = RandomSearch::new(spec, config, 8, 42)
-///     .log_uniform("lr", 1e-4, 1e-2, |c, v| c.config.lr = v)
-///     .choice("batch", vec![32, 64, 128], |c, &v| c.config.batch_size = v)
-///     .plan("random lr/batch");
-/// ```
-pub struct RandomSearch {
-    base: Candidate,
-    n: usize,
-    seed: u64,
-    params: Vec<Sampler>,
-}
-
-impl RandomSearch {
-    /// `n` samples around a base model and config, with `seed`.
-    pub fn new(spec: ModelSpec, config: TrainConfig, n: usize, seed: u64) -> Self {
-        RandomSearch {
-            base: Candidate::new(spec, config),
-            n,
-            seed,
-            params: Vec::new(),
-        }
-    }
-
-    /// A parameter sampled uniformly in `[lo, hi)`.
-    pub fn uniform(
-        self,
-        name: &str,
-        lo: f64,
-        hi: f64,
-        apply: impl Fn(&mut Candidate, f64) + 'static,
-    ) -> Self {
-        self.continuous(name, lo, hi, false, apply)
-    }
-
-    /// A positive parameter sampled log-uniformly in `[lo, hi)` (learning
-    /// rates, weight decay).
-    pub fn log_uniform(
-        self,
-        name: &str,
-        lo: f64,
-        hi: f64,
-        apply: impl Fn(&mut Candidate, f64) + 'static,
-    ) -> Self {
-        self.continuous(name, lo, hi, true, apply)
-    }
-
-    /// A real parameter in `[lo, hi)`, uniform on a linear or (`log`) a log
-    /// scale; `lo` when the range is empty.
-    fn continuous(
-        mut self,
-        name: &str,
-        lo: f64,
-        hi: f64,
-        log: bool,
-        apply: impl Fn(&mut Candidate, f64) + 'static,
-    ) -> Self {
-        let name = name.to_string();
-        self.params.push(Box::new(move |rng, c| {
-            let v = if hi <= lo {
-                lo
-            } else if log {
-                rng.random_range(lo.ln()..hi.ln()).exp()
-            } else {
-                rng.random_range(lo..hi)
-            };
-            apply(c, v);
-            if log {
-                format!("{name}={v:.3e}")
-            } else {
-                format!("{name}={v:.4}")
-            }
-        }));
-        self
-    }
-
-    /// A parameter drawn from `values`, each equally likely.
-    pub fn choice<T: fmt::Display + 'static>(
-        mut self,
-        name: &str,
-        values: Vec<T>,
-        apply: impl Fn(&mut Candidate, &T) + 'static,
-    ) -> Self {
-        let name = name.to_string();
-        self.params.push(Box::new(move |rng, c| {
-            if values.is_empty() {
-                return format!("{name}=(no values)");
-            }
-            let v = &values[rng.random_range(0..values.len())];
-            apply(c, v);
-            format!("{name}={v}")
-        }));
-        self
-    }
-
-    /// The plan: `n` sampled candidates.
-    pub fn plan(&self, name: &str) -> Plan {
-        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-        let candidates: Vec<Candidate> = (0..self.n)
-            .map(|_| {
-                let mut c = self.base.clone();
-                let labels: Vec<String> = self.params.iter().map(|p| p(&mut rng, &mut c)).collect();
-                c.label = labels.join(", ");
-                c
-            })
-            .collect();
-        Plan::single(name, candidates)
-    }
-}
-
-/// Successive halving: every candidate trains for `rungs[0]` epochs, the
-/// best `keep` share (at least one) trains again for `rungs[1]` epochs, and
-/// so on. Ranking is by validation accuracy of the kept weights, ties by
-/// validation loss.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SuccessiveHalving {
-    /// Candidates of the first rung.
-    pub candidates: Vec<Candidate>,
-    /// Epochs of each rung, increasing.
-    pub rungs: Vec<usize>,
-    /// Share of a rung's runs that continue (0 < keep < 1; 0.5 halves).
-    pub keep: f64,
-}
-
-impl SuccessiveHalving {
-    /// Successive halving over candidates (e.g. another plan's).
-    pub fn new(candidates: Vec<Candidate>, rungs: Vec<usize>, keep: f64) -> Self {
-        SuccessiveHalving {
-            candidates,
-            rungs,
-            keep,
-        }
-    }
-
-    /// The plan; fails when `keep` is not in (0, 1] or the rungs do not
-    /// increase.
-    pub fn plan(&self, name: &str) -> Result<Plan, StudyError> {
-        let bad = |problem: String| StudyError::InvalidPlan {
-            plan: name.to_string(),
-            problem,
-        };
-        if !(self.keep > 0.0 && self.keep <= 1.0) {
-            return Err(bad(format!("keep must be in (0, 1], not {}", self.keep)));
-        }
-        if self.rungs.is_empty() || self.rungs.windows(2).any(|w| w[1] <= w[0]) {
-            return Err(bad(format!(
-                "rungs must be increasing epoch counts, not {:?}",
-                self.rungs
-            )));
-        }
-        let mut runs = self.candidates.len();
-        let mut rungs = Vec::new();
-        for &e in &self.rungs {
-            rungs.push(Rung {
-                epochs: Some(e),
-                runs,
-            });
-            runs = survivors(runs, self.keep);
-        }
-        Ok(Plan {
-            name: name.to_string(),
-            candidates: self.candidates.clone(),
-            rungs,
-        })
-    }
-}
-
-fn survivors(runs: usize, keep: f64) -> usize {
-    ((runs as f64 * keep).ceil() as usize).clamp(1, runs.max(1))
-}
-
 /// What a plan costs in a study.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanCost {
@@ -448,16 +203,9 @@ impl SearchOutcome {
 
     /// The best run of the last rung, by validation.
     pub fn best(&self) -> Option<&Run> {
-        self.rungs
-            .last()?
-            .iter()
-            .filter(|r| {
-                matches!(
-                    r.entry.status,
-                    EntryStatus::Completed | EntryStatus::EarlyStopped
-                )
-            })
-            .min_by(|a, b| by_validation(&a.entry, &b.entry))
+        best_first(self.rungs.last()?, |r| &r.entry)
+            .into_iter()
+            .next()
     }
 
     /// One metric of every run of the first rung, overlaid (labels as names).
@@ -611,9 +359,7 @@ impl Study {
         mut options: impl FnMut() -> TrainOptions,
     ) -> Result<SearchOutcome, StudyError> {
         self.execute_with(plan, train, validation, |s, c, t, v| {
-            super::backend::train(s, c, t, v, options())
-                .map(TrainerOutput::from)
-                .map_err(super::backend::failure)
+            crate::train::train(s, c, t, v, options()).map(TrainerOutput::from)
         })
     }
 
@@ -641,9 +387,37 @@ impl Study {
         plan.check()?;
         self.reload()?;
         let data = DataPair::of(train, validation);
-        let cost = self.plan_cost_with(plan, &data);
+        self.admit(plan, &data)?;
+        let mut outcome = SearchOutcome {
+            name: plan.name.clone(),
+            rungs: Vec::new(),
+        };
+        let mut current: Vec<usize> = (0..plan.candidates.len()).collect();
+        for (i, rung) in plan.rungs.iter().enumerate() {
+            let pair = (train, validation, &data);
+            let runs = self.run_rung(plan, rung, &current, pair, &mut trainer)?;
+            if let Some(next) = plan.rungs.get(i + 1) {
+                let mut ranked: Vec<&(usize, Run)> = runs.iter().collect();
+                ranked.sort_by(|a, b| by_validation(&a.1.entry, &b.1.entry));
+                current = ranked
+                    .into_iter()
+                    .take(next.runs)
+                    .map(|(idx, _)| *idx)
+                    .collect();
+            }
+            outcome
+                .rungs
+                .push(runs.into_iter().map(|(_, r)| r).collect());
+        }
+        Ok(outcome)
+    }
+
+    /// Prints the plan line (runs, recorded, new, budget) and refuses the
+    /// plan when its new runs do not fit the remaining budget.
+    fn admit(&self, plan: &Plan, data: &DataPair) -> Result<(), StudyError> {
+        let cost = self.plan_cost_with(plan, data);
         {
-            // A closed stdout must not stop the search (see train::train).
+            // Not println!: a closed stdout must not stop the search (as in training).
             use std::io::Write;
             let _ = writeln!(
                 std::io::stdout(),
@@ -662,49 +436,52 @@ impl Study {
                 budget: self.budget(),
             });
         }
-        let mut outcome = SearchOutcome {
-            name: plan.name.clone(),
-            rungs: Vec::new(),
-        };
-        let mut current: Vec<usize> = (0..plan.candidates.len()).collect();
-        for (i, rung) in plan.rungs.iter().enumerate() {
-            let mut runs: Vec<(usize, Run)> = Vec::new();
-            for &idx in &current {
-                let c = plan.candidates[idx].with_epochs(rung.epochs);
-                let label = (!c.label.is_empty()).then(|| c.label.clone());
-                let cached_before = self.cached_requests;
-                let result = self.run_inner(
-                    label,
-                    &c.spec,
-                    &c.config,
-                    train,
-                    validation,
-                    &data,
-                    &mut trainer,
-                );
-                let run = match result {
-                    Ok(run) => run,
-                    Err(StudyError::RunFailed { id, .. }) => Run {
-                        entry: self.get(&id)?.clone(),
-                        cached: self.cached_requests > cached_before,
-                    },
-                    Err(e) => return Err(e),
-                };
-                runs.push((idx, run));
-            }
-            if let Some(next) = plan.rungs.get(i + 1) {
-                let mut ranked: Vec<&(usize, Run)> = runs.iter().collect();
-                ranked.sort_by(|a, b| by_validation(&a.1.entry, &b.1.entry));
-                current = ranked
-                    .into_iter()
-                    .take(next.runs)
-                    .map(|(idx, _)| *idx)
-                    .collect();
-            }
-            outcome
-                .rungs
-                .push(runs.into_iter().map(|(_, r)| r).collect());
+        Ok(())
+    }
+
+    /// Runs the candidates `current` of a rung (with the rung's epochs); a
+    /// failed run stays in the result, any other error ends the search.
+    fn run_rung<F, E>(
+        &mut self,
+        plan: &Plan,
+        rung: &Rung,
+        current: &[usize],
+        (train, validation, data): (&Dataset, &Dataset, &DataPair),
+        trainer: &mut F,
+    ) -> Result<Vec<(usize, Run)>, StudyError>
+    where
+        F: FnMut(
+            &crate::model::ModelSpec,
+            &TrainConfig,
+            &Dataset,
+            &Dataset,
+        ) -> Result<TrainerOutput, E>,
+        E: Into<super::TrainerFailure>,
+    {
+        let mut runs: Vec<(usize, Run)> = Vec::new();
+        for &idx in current {
+            let c = plan.candidates[idx].with_epochs(rung.epochs);
+            let label = (!c.label.is_empty()).then(|| c.label.clone());
+            let cached_before = self.cached_requests;
+            let result = self.run_inner(
+                label,
+                &c.spec,
+                &c.config,
+                train,
+                validation,
+                data,
+                &mut *trainer,
+            );
+            let run = match result {
+                Ok(run) => run,
+                Err(StudyError::RunFailed { id, .. }) => Run {
+                    entry: self.get(&id)?.clone(),
+                    cached: self.cached_requests > cached_before,
+                },
+                Err(e) => return Err(e),
+            };
+            runs.push((idx, run));
         }
-        Ok(outcome)
+        Ok(runs)
     }
 }

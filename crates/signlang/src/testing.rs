@@ -1,0 +1,81 @@
+//! Shared test fixtures, behind the `test-support` feature (the crate's own
+//! tests and the CLI's tests enable it): generated data sets, a small model
+//! and config, and the epochs and histories that fake trainers return.
+
+use std::path::Path;
+
+use tch::nn;
+
+use crate::data::{Dataset, PIXELS};
+use crate::model::{DenseSpec, ModelSpec};
+use crate::train::{EpochStats, History, RunStatus, TrainConfig};
+use crate::NUM_CLASSES;
+
+/// A generated data set of `n` images (deterministic in `seed`), classes
+/// cycling through the 24 letters.
+pub fn dataset(name: &str, n: usize, seed: u8) -> Dataset {
+    Dataset {
+        name: name.into(),
+        pixels: (0..n * PIXELS)
+            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+            .collect(),
+        classes: (0..n).map(|i| (i % NUM_CLASSES) as u8).collect(),
+        rows: (1..=n as u32).collect(),
+    }
+}
+
+/// A small dense model (one hidden layer of 8).
+pub fn small_spec() -> ModelSpec {
+    ModelSpec::Dense(DenseSpec {
+        hidden: vec![8],
+        ..Default::default()
+    })
+}
+
+/// A base config with `seed`: batches of 16, 3 epochs.
+pub fn config(seed: u64) -> TrainConfig {
+    TrainConfig {
+        batch_size: 16,
+        epochs: 3,
+        seed,
+        ..Default::default()
+    }
+}
+
+/// An epoch whose training and validation accuracy are `accuracy` and
+/// whose losses are `1 - accuracy`.
+pub fn epoch(epoch: usize, accuracy: f64, lr: f64) -> EpochStats {
+    EpochStats {
+        epoch,
+        train_loss: 1.0 - accuracy,
+        train_accuracy: accuracy,
+        val_loss: 1.0 - accuracy,
+        val_accuracy: accuracy,
+        lr,
+        seconds: 0.0,
+        images_per_sec: 0.0,
+    }
+}
+
+/// A completed run of these epochs.
+pub fn completed(epochs: Vec<EpochStats>) -> History {
+    History {
+        epochs,
+        status: RunStatus::Completed,
+    }
+}
+
+/// Exports an untrained linear model (flatten → 24 logits, seeded with
+/// `seed`) to `dir`, for tests of prediction from an export.
+pub fn export_linear(dir: &Path, seed: i64) {
+    tch::manual_seed(seed);
+    let vs = nn::VarStore::new(tch::Device::Cpu);
+    let net = nn::seq_t().add_fn(|x| x.flatten(1, -1)).add(nn::linear(
+        vs.root() / "fc",
+        784,
+        24,
+        Default::default(),
+    ));
+    let spec = ModelSpec::Dense(DenseSpec::default());
+    crate::export::export_model(dir, &spec, &vs, &net).expect("export a linear model");
+}
