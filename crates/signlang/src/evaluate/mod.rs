@@ -103,25 +103,18 @@ pub fn predict_classes(
         source,
     };
     let images = data.images();
-    let n = data.len() as i64;
-    let mut out = Vec::with_capacity(data.len());
-    tch::no_grad(|| -> Result<(), EvaluateError> {
-        let mut start = 0;
-        while start < n {
-            let len = BATCH.min(n - start);
+    let batches = tch::no_grad(|| {
+        crate::infer::in_batches(data.len() as i64, BATCH, |start, len| {
             let x = images.f_narrow(0, start, len).map_err(torch)?;
             let x = x.f_to_device(device).map_err(torch)?;
-            let y = net.forward_t(&x, false);
-            let classes = y
+            let classes = net
+                .forward_t(&x, false)
                 .f_argmax(-1, false)
                 .and_then(|t| t.f_to_device(Device::Cpu))
                 .and_then(|t| t.f_to_kind(Kind::Int64))
                 .map_err(torch)?;
-            let v = Vec::<i64>::try_from(&classes).map_err(torch)?;
-            out.extend(v.into_iter().map(|c| c as u8));
-            start += len;
-        }
-        Ok(())
+            Vec::<i64>::try_from(&classes).map_err(torch)
+        })
     })?;
-    Ok(out)
+    Ok(batches.into_iter().flatten().map(|c| c as u8).collect())
 }
