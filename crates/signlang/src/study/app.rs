@@ -54,9 +54,18 @@ impl Study {
         data: &Dataset,
         groups: &[u32],
     ) -> Result<TestPredictions, StudyError> {
-        let (net, vs) = self.load_model(id)?;
-        let probs = crate::train::predict_proba(&net, &data.images(), vs.device());
+        let probs = self.predictor(id)?(&data.images())?;
         TestPredictions::from_probabilities(id, &data.classes, groups, &probs)
+    }
+
+    /// Run `id`'s recorded weights, loaded once, as a predictor: images
+    /// `N×1×28×28` in `[0, 1]` → class probabilities `N×24`.
+    pub(crate) fn predictor(
+        &self,
+        id: &str,
+    ) -> Result<impl FnMut(&tch::Tensor) -> Result<tch::Tensor, StudyError>, StudyError> {
+        let (net, vs) = self.load_model(id)?;
+        Ok(move |x: &tch::Tensor| Ok(crate::train::predict_proba(&net, x, vs.device())))
     }
 
     /// Run `id` on the validation half ([`corrupt::IMAGES_PER_PHOTO`]
@@ -67,12 +76,9 @@ impl Study {
         validation: &Dataset,
         groups: &[u32],
     ) -> Result<RobustnessReport, StudyError> {
-        let (net, vs) = self.load_model(id)?;
         let data = corrupt::photo_sample(validation, groups);
         let name = format!("{id} {}", self.get(id)?.spec.describe());
-        let predict = |x: &tch::Tensor| {
-            Ok::<_, StudyError>(crate::train::predict_proba(&net, x, vs.device()))
-        };
+        let predict = self.predictor(id)?;
         let started = std::time::Instant::now();
         let report = corrupt::evaluate_robustness(
             &name,
@@ -124,12 +130,10 @@ impl Study {
         validation: &Dataset,
         groups: &[u32],
     ) -> Result<(Vec<Probs>, Vec<u8>), StudyError> {
-        let clean = self.predictions_on(id, validation, groups)?;
-        let (net, vs) = self.load_model(id)?;
+        let mut predict = self.predictor(id)?;
+        let probs = predict(&validation.images())?;
+        let clean = TestPredictions::from_probabilities(id, &validation.classes, groups, &probs)?;
         let data = corrupt::photo_sample(validation, groups);
-        let predict = |x: &tch::Tensor| {
-            Ok::<_, StudyError>(crate::train::predict_proba(&net, x, vs.device()))
-        };
         let versions = corrupt::corrupted_probabilities(
             predict,
             &data,
@@ -161,11 +165,8 @@ impl Study {
         seed: u64,
     ) -> Result<Vec<AbstainRow>, StudyError> {
         self.check_evaluable(id)?;
-        let (net, vs) = self.load_model(id)?;
         let data = corrupt::photo_sample(test.dataset(), test.groups());
-        let predict = |x: &tch::Tensor| {
-            Ok::<_, StudyError>(crate::train::predict_proba(&net, x, vs.device()))
-        };
+        let predict = self.predictor(id)?;
         let rows = corrupt::abstain_under_corruptions(predict, &data, calibration, severity, seed)
             .map_err(|source| StudyError::Robustness {
                 id: id.to_string(),

@@ -22,11 +22,9 @@ impl Study {
         seed: u64,
     ) -> Result<RobustnessReport, StudyError> {
         self.check_evaluable(run_id)?;
-        let (net, vs) = self.load_model(run_id)?;
+        let predict = self.predictor(run_id)?;
         let name = format!("{run_id} {}", self.get(run_id)?.spec.describe());
-        self.robustness_on_test_with(run_id, test, seed, &name, |x| {
-            Ok::<_, String>(crate::train::predict_proba(&net, x, vs.device()))
-        })
+        self.robustness_on_test_with(run_id, test, seed, &name, predict)
     }
 
     /// [`Study::robustness_on_test`] with any predictor (images → `N×24`

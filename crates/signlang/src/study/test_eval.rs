@@ -116,10 +116,8 @@ impl Study {
         test: &TestSplit,
     ) -> Result<TestPredictions, StudyError> {
         self.check_evaluable(run_id)?;
-        let (net, vs) = self.load_model(run_id)?;
-        self.evaluate_on_test_with(run_id, test, |images| {
-            Ok(crate::train::predict_proba(&net, images, vs.device()))
-        })
+        let mut predict = self.predictor(run_id)?;
+        self.evaluate_on_test_with(run_id, test, |images| predict(images))
     }
 
     pub(crate) fn check_evaluable(&self, run_id: &str) -> Result<(), StudyError> {
