@@ -29,6 +29,8 @@ notebook: setup
 lint: setup
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	# The library as the notebook kernel builds it (without the polars feature).
+	cargo clippy -p signlang --no-default-features -- -D warnings
 
 ## The tests: formatting, lints, unit and integration tests, and a quick-mode notebook run.
 test: lint

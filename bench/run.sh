@@ -5,6 +5,8 @@
 #
 # Usage: bench/run.sh [EPOCHS (default 3)] [THREADS (default 2)]
 # Env: DATA (default data/sign_mnist_train.csv.gz), MODELS (default all three),
+#      ISA=avx2 caps every peer's kernels at AVX2 (oneDNN, ATen, MKL), to time an
+#      AVX-512 machine as an AVX2-only one; the peak is then AVX2's,
 #      TORCH_PYTHON (python with torch + pandas; default the project's .venv),
 #      OUT (folder for the JSON lines; default bench/out).
 set -euo pipefail
@@ -33,13 +35,18 @@ if [ ! -x .venv-bench/bin/python ]; then
 fi
 
 export PATH="$(dirname "$TORCH_PYTHON"):$PATH"
+case "${ISA:-}" in
+  "") ;;
+  avx2|AVX2) export ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 ;;
+  *) echo "ISA must be avx2 or unset, got '$ISA'" >&2; exit 1 ;;
+esac
 cargo build --release -q -p signlang-cli
 BIN=${CARGO_TARGET_DIR:-target}/release/signlang
 
 mkdir -p "$OUT"
 RESULTS="$OUT/results.jsonl"
 : > "$RESULTS"
-echo "# $(date -u +%FT%TZ)  $(nproc) cores  load: $(uptime | sed 's/.*load average: //')" | tee "$OUT/meta.txt" >&2
+echo "# $(date -u +%FT%TZ)  $(nproc) cores  ISA cap: ${ONEDNN_MAX_CPU_ISA:-none}  load: $(uptime | sed 's/.*load average: //')" | tee "$OUT/meta.txt" >&2
 for m in $MODELS; do
   echo "== $m: signlang" >&2
   "$BIN" bench --model "$m" --epochs "$EPOCHS" --threads "$THREADS" --data "$DATA" --quiet \

@@ -86,7 +86,12 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let bar = progress_bar(args.quiet)?;
     let options = TrainOptions {
         device,
-        progress: Progress::Callback(Box::new(reporter(bar.clone(), &args.model, device))),
+        progress: Progress::Callback(Box::new(reporter(
+            bar.clone(),
+            &args.model,
+            spec.summary().train_flops_per_image(),
+            device,
+        ))),
         stop: None,
     };
     let trained = train::train(&spec, &config, &data, &empty, options)?;
@@ -111,16 +116,28 @@ fn progress_bar(quiet: bool) -> anyhow::Result<ProgressBar> {
     Ok(bar)
 }
 
-/// Drives `pb` with the trainer's batches and prints one JSON line per epoch.
+/// Drives `pb` with the trainer's batches and prints one JSON line per epoch,
+/// with the training throughput in GFLOP/s and its share of the CPU's FP32
+/// peak (measured first, on as many threads as libtorch uses).
 fn reporter(
     pb: ProgressBar,
     model: &str,
+    train_flops_per_image: i64,
     device: Device,
 ) -> impl FnMut(&ProgressEvent<'_>) + Send + 'static {
     let name = model.to_string();
     let threads = tch::get_num_threads();
     let cpu = signlang::cpu::CpuInfo::detect();
     eprintln!("signlang bench: {}", cpu.line());
+    let peak = (device == Device::Cpu)
+        .then(|| signlang::cpu::fma_peak_gflops(threads.max(1) as usize, cpu.effective_simd()))
+        .flatten();
+    if let Some(p) = peak {
+        eprintln!(
+            "signlang bench: FP32 peak {p:.0} GFLOP/s on {threads} threads ({} FMA chains)",
+            cpu.effective_simd()
+        );
+    }
     let dev = format!("{device:?}").to_lowercase();
     move |ev: &ProgressEvent<'_>| match ev {
         ProgressEvent::Start {
@@ -138,6 +155,7 @@ fn reporter(
             pb.set_position(*batch as u64);
         }
         ProgressEvent::Epoch(e) => {
+            let gflops = e.images_per_sec * train_flops_per_image as f64 / 1e9;
             let line = serde_json::json!({
                 "model": name,
                 "epoch": e.epoch,
@@ -151,6 +169,11 @@ fn reporter(
                 "simd": cpu.simd,
                 "onednn": cpu.onednn,
                 "mkl": cpu.mkl,
+                "isa_cap": &cpu.isa_cap,
+                "train_flops_per_image": train_flops_per_image,
+                "gflops": gflops,
+                "peak_gflops": peak,
+                "share_of_peak": peak.map(|p| gflops / p),
             });
             pb.suspend(|| println!("{line}"));
         }

@@ -61,6 +61,7 @@ pub fn run(command: DataCommand) -> anyhow::Result<()> {
             Ok(())
         }
         DataCommand::Bench { csv, repeat } => {
+            let cpu = signlang::cpu::CpuInfo::detect();
             for path in &csv {
                 let mut best = f64::INFINITY;
                 let mut rows = 0;
@@ -73,7 +74,7 @@ pub fn run(command: DataCommand) -> anyhow::Result<()> {
                 }
                 println!(
                     "{}",
-                    serde_json::json!({"tool": "signlang", "file": path.display().to_string(), "rows": rows, "seconds": best})
+                    serde_json::json!({"tool": "signlang", "file": path.display().to_string(), "rows": rows, "seconds": best, "cpu": cpu.line()})
                 );
             }
             Ok(())

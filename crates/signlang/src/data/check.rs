@@ -299,18 +299,7 @@ pub fn check(table: &RawTable) -> CheckReport {
     let mut invalid_rows: Vec<u32> = problems.iter().map(|p| p.row).collect();
     invalid_rows.dedup();
 
-    // Exact duplicates among the parsed rows (label and pixels).
-    let mut first: HashMap<&[i32], u32> = HashMap::with_capacity(table.len());
-    let mut duplicates = Vec::new();
-    for i in 0..table.len() {
-        let row = table.rows[i];
-        match first.get(table.row(i)) {
-            Some(&orig) => duplicates.push((row, orig)),
-            None => {
-                first.insert(table.row(i), row);
-            }
-        }
-    }
+    let duplicates = exact_duplicates(table);
     CheckReport {
         path: table.path.clone(),
         rows: table.file_rows,
@@ -324,11 +313,45 @@ pub fn check(table: &RawTable) -> CheckReport {
     }
 }
 
+/// Exact duplicates among the parsed rows (label and pixels): (row, first
+/// row with the same cells). Each row's bytes are hashed once (foldhash, on
+/// all cores: ~10× faster than SipHash cell by cell), and rows whose hashes
+/// match are compared cell by cell.
+fn exact_duplicates(table: &RawTable) -> Vec<(u32, u32)> {
+    use std::hash::BuildHasher;
+    let n = table.len();
+    let mut hashes = vec![0u64; n];
+    let hasher = &foldhash::fast::FixedState::default();
+    let chunk = n.div_ceil(super::parse::default_threads()).max(1);
+    std::thread::scope(|s| {
+        for (part, out) in hashes.chunks_mut(chunk).enumerate() {
+            s.spawn(move || {
+                for (k, h) in out.iter_mut().enumerate() {
+                    *h = hasher
+                        .hash_one(bytemuck::cast_slice::<i32, u8>(table.row(part * chunk + k)));
+                }
+            });
+        }
+    });
+    let mut seen: foldhash::HashMap<u64, Vec<usize>> =
+        foldhash::HashMap::with_capacity_and_hasher(n, Default::default());
+    let mut duplicates = Vec::new();
+    for (i, &h) in hashes.iter().enumerate() {
+        let same = seen.entry(h).or_default();
+        match same.iter().find(|&&j| table.row(j) == table.row(i)) {
+            Some(&j) => duplicates.push((table.rows[i], table.rows[j])),
+            None => same.push(i),
+        }
+    }
+    duplicates
+}
+
 /// Images of `b` whose pixels exactly equal an image of `a` (labels ignored):
 /// (row in `b`, row in `a`). Used to check that no test image is a copy of a
 /// training image.
 pub fn duplicates_between(a: &Dataset, b: &Dataset) -> Vec<(u32, u32)> {
-    let index: HashMap<&[u8], u32> = (0..a.len()).map(|i| (a.image(i), a.rows[i])).collect();
+    let index: foldhash::HashMap<&[u8], u32> =
+        (0..a.len()).map(|i| (a.image(i), a.rows[i])).collect();
     (0..b.len())
         .filter_map(|i| index.get(b.image(i)).map(|&ra| (b.rows[i], ra)))
         .collect()

@@ -3,7 +3,7 @@
 //!
 //! The steps, each its own submodule:
 //!
-//! 1. [`load`]: read a CSV (plain or `.gz`, CRLF or LF) with polars into a
+//! 1. [`load`]: read a CSV (plain or `.gz`, CRLF or LF; cells by [`parse`]) into a
 //!    [`RawTable`] that keeps every cell as read;
 //! 2. [`check`](mod@check): list problems by 1-based data row, duplicates and class
 //!    counts in a [`CheckReport`];
@@ -17,6 +17,7 @@
 pub mod check;
 pub mod load;
 pub mod neighbours;
+pub mod parse;
 pub mod split;
 
 pub use check::{
@@ -91,14 +92,6 @@ pub enum DataError {
         /// The file.
         path: PathBuf,
         /// What was found, and the fix.
-        detail: String,
-    },
-    /// The CSV parser failed.
-    #[error("{path}: cannot parse as CSV: {detail}")]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// What the parser said.
         detail: String,
     },
 }

@@ -19,6 +19,11 @@ pub struct SummaryRow {
     pub params: i64,
     /// Trainable parameters.
     pub trainable: i64,
+    /// Floating-point operations of one image's forward pass (a multiply-add
+    /// counts 2; only convolutions and dense layers are counted, the rest is
+    /// under 1% for these models).
+    #[serde(default)]
+    pub flops: i64,
 }
 
 /// A Keras-style model summary: per-layer rows and totals. Shows as an HTML
@@ -36,6 +41,20 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Floating-point operations of one image's forward pass.
+    pub fn forward_flops(&self) -> i64 {
+        self.rows.iter().map(|r| r.flops).sum()
+    }
+
+    /// Floating-point operations to train on one image: forward plus
+    /// backward, counted as 3× the forward pass (the usual convention: the
+    /// backward pass computes two products per layer, for the input's and the
+    /// weights' gradients). Divide an epoch's operations by its seconds to get
+    /// the training throughput that `signlang bench` reports.
+    pub fn train_flops_per_image(&self) -> i64 {
+        3 * self.forward_flops()
+    }
+
     /// The summary as a [`Table`], totals in the caption.
     pub fn table(&self) -> Table {
         let mut t = Table::new(["layer", "output shape", "params"]).with_caption(format!(
@@ -77,7 +96,7 @@ fn group(n: i64) -> String {
     let s = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -96,6 +115,17 @@ impl ModelSpec {
     pub fn summary(&self) -> Summary {
         let mut rows = Vec::new();
         for l in self.plan() {
+            let flops = match &l {
+                Planned::Conv {
+                    cin,
+                    cout,
+                    k,
+                    shape,
+                    ..
+                } => 2 * cin * k * k * cout * shape[1] * shape[2],
+                Planned::Linear { fin, fout } => 2 * fin * fout,
+                _ => 0,
+            };
             let (layer, output_shape, params, trainable) = match l {
                 Planned::InputNorm(shape) => ("input_norm".to_string(), shape.to_vec(), 0, 0),
                 Planned::Conv {
@@ -128,6 +158,7 @@ impl ModelSpec {
                 output_shape,
                 params,
                 trainable,
+                flops,
             });
         }
         let total_params = rows.iter().map(|r| r.params).sum();

@@ -116,3 +116,19 @@ fn input_norm_exports_to_torchscript() {
     let diff = (&p - &q).abs().max().double_value(&[]);
     assert!(diff < 5e-3, "{diff}");
 }
+
+#[test]
+fn flops_are_counted_by_hand_for_cnn2_and_dense() {
+    // cnn2: conv 1→32 3×3 same on 28×28, conv 32→64 3×3 same on 14×14,
+    // dense 7·7·64→128, dense 128→24; 2 operations per multiply-add.
+    let cnn2 = crate::presets::cnn2().summary();
+    let want = 2 * (9 * 32 * 28 * 28 + 32 * 9 * 64 * 14 * 14 + 3136 * 128 + 128 * 24);
+    assert_eq!(cnn2.forward_flops(), want);
+    assert_eq!(cnn2.train_flops_per_image(), 3 * want);
+    let (dense, _) = crate::presets::reference("dense").expect("dense preset");
+    let dense = dense.summary();
+    assert_eq!(
+        dense.forward_flops(),
+        2 * (784 * 512 + 512 * 256 + 256 * 24)
+    );
+}

@@ -12,6 +12,7 @@
 
 use std::path::Path;
 
+#[cfg(feature = "polars")]
 use polars::prelude::{Column, CsvWriter, DataFrame, PolarsResult, SerWriter};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -271,6 +272,7 @@ fn config_cells(c: &crate::train::TrainConfig) -> Vec<Cell> {
 #[derive(Debug, thiserror::Error)]
 pub enum RecordsError {
     /// Building or writing the table failed.
+    #[cfg(feature = "polars")]
     #[error("writing the runs table: {0}")]
     Polars(#[from] polars::prelude::PolarsError),
     /// Writing JSON failed.
@@ -286,6 +288,7 @@ pub enum RecordsError {
     },
 }
 
+#[cfg(feature = "polars")]
 impl RunsTable {
     /// The runs as a polars `DataFrame` with the columns of [`RUN_COLUMNS`]
     /// (nulls where a setting does not apply), one row per run.
@@ -347,15 +350,17 @@ impl RunsTable {
         Ok(String::from_utf8_lossy(&out).into_owned())
     }
 
+    /// Writes [`to_csv`](Self::to_csv) to a file.
+    pub fn write_csv(&self, path: impl AsRef<Path>) -> Result<(), RecordsError> {
+        write(path.as_ref(), &self.to_csv()?)
+    }
+}
+
+impl RunsTable {
     /// The runs as a pretty-printed JSON array of objects with the columns
     /// of [`RUN_COLUMNS`] as keys (`null` where a setting does not apply).
     pub fn to_json(&self) -> Result<String, RecordsError> {
         Ok(serde_json::to_string_pretty(&self.records)?)
-    }
-
-    /// Writes [`to_csv`](Self::to_csv) to a file.
-    pub fn write_csv(&self, path: impl AsRef<Path>) -> Result<(), RecordsError> {
-        write(path.as_ref(), &self.to_csv()?)
     }
 
     /// Writes [`to_json`](Self::to_json) to a file.
