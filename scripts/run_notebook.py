@@ -69,7 +69,7 @@ def main():
     )
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     started = time.time()
-    print(f"run_notebook: starting the kernel for {path} (the first start compiles the library and its dependencies: 6-8 min on 2 cores)", flush=True)
+    print(f"run_notebook: starting the kernel for {path} (the first start compiles the library and its dependencies: about 3 min on 2 cores)", flush=True)
     try:
         kernel = client.setup_kernel()
         kernel.__enter__()
