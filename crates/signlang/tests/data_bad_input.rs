@@ -99,6 +99,31 @@ fn good_file_in_crlf_lf_and_gzip_loads_the_same() {
     assert!(!load_raw(&lf).unwrap().crlf);
 }
 
+#[test]
+fn gzip_of_two_members_loads_every_row() {
+    // `cat a.gz b.gz` is a valid gzip file; the one-call inflater refuses it,
+    // and the streaming decoder reads both members.
+    let dir = tempfile::tempdir().unwrap();
+    let plain = write_csv(dir.path(), "a.csv", &five_good_rows(), "\n");
+    let text = std::fs::read(&plain).unwrap();
+    let cut = text.len() / 2;
+    let mut joined = Vec::new();
+    for part in [&text[..cut], &text[cut..]] {
+        let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+        enc.write_all(part).unwrap();
+        joined.extend(enc.finish().unwrap());
+    }
+    let gz = dir.path().join("two.csv.gz");
+    std::fs::write(&gz, joined).unwrap();
+    let (a, b) = (
+        signlang::data::load_dataset(&plain).unwrap(),
+        signlang::data::load_dataset(&gz).unwrap(),
+    );
+    assert_eq!(b.len(), 5);
+    assert_eq!(a.pixels, b.pixels);
+    assert_eq!(a.classes, b.classes);
+}
+
 fn error_of(path: &Path) -> (DataError, String) {
     let e = load_raw(path).expect_err("should not load");
     let msg = e.to_string();
