@@ -50,9 +50,9 @@ impl RunRow {
 }
 
 /// A table of runs, one row per run; shows inline in evcxr, prints as text,
-/// and converts to a polars `DataFrame`, CSV and JSON (one flat record per
-/// run: [`RunsTable::to_flat_dataframe`], [`RunsTable::to_csv`],
-/// [`RunsTable::to_json`]).
+/// and converts to JSON ([`RunsTable::to_json`]) and, with the `polars`
+/// feature (on by default), to a polars `DataFrame` and CSV
+/// (`to_flat_dataframe`, `to_csv`): one flat record per run.
 #[derive(Clone, Debug, Default)]
 pub struct RunsTable {
     /// The rows.
