@@ -16,6 +16,7 @@ use image::{DynamicImage, GenericImageView};
 use tch::nn::ModuleT;
 use tch::{CModule, Device, Kind, Tensor};
 
+use crate::calibrate::Probs;
 use crate::data::{Dataset, PIXELS};
 use crate::export::{torch, ExportError};
 use crate::letters::{LETTERS, NUM_CLASSES};
@@ -37,6 +38,32 @@ pub fn in_batches<T, E>(
         start += len;
     }
     Ok(out)
+}
+
+/// The rows of an `N×24` probability tensor (any device or float kind) as
+/// [`Probs`] arrays; `None` when it is not `N×24`.
+pub fn probability_rows(probs: &Tensor) -> Option<Vec<Probs>> {
+    let shape = probs.size();
+    if shape.len() != 2 || shape[1] != NUM_CLASSES as i64 {
+        return None;
+    }
+    let flat: Vec<f32> = Vec::try_from(
+        probs
+            .to_device(Device::Cpu)
+            .to_kind(Kind::Float)
+            .contiguous()
+            .view([-1]),
+    )
+    .ok()?;
+    Some(
+        flat.chunks_exact(NUM_CLASSES)
+            .map(|row| {
+                let mut p = [0f32; NUM_CLASSES];
+                p.copy_from_slice(row);
+                p
+            })
+            .collect(),
+    )
 }
 
 /// Class probabilities (`N×24` softmax, on the CPU) of `images`

@@ -118,8 +118,11 @@ impl AppEvidence {
         if let Some(r) = &self.robustness {
             t.push([
                 "test half, corrupted".to_string(),
-                "13 corruptions × 5 severities (lighting, blur, noise, geometry, clutter)"
-                    .to_string(),
+                format!(
+                    "{} corruptions × {} severities (lighting, blur, noise, geometry, clutter)",
+                    r.rows.len(),
+                    crate::corrupt::MAX_SEVERITY
+                ),
                 format!("{:.1}% (mean)", 100.0 * r.mean_corruption_accuracy()),
                 "—".to_string(),
             ]);

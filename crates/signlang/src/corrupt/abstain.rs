@@ -3,7 +3,7 @@
 //! severity, so the report can say where the rule helps and where a model
 //! answers confidently and wrongly.
 
-use tch::{Kind, Tensor};
+use tch::Tensor;
 
 use super::report::RobustnessError;
 use super::Corruption;
@@ -19,20 +19,6 @@ pub struct AbstainRow {
     pub images: String,
     /// Coverage and accuracy at the calibration's threshold.
     pub operating: Operating,
-}
-
-fn probs_of(t: &Tensor) -> Result<Vec<Probs>, RobustnessError> {
-    let n = t.size()[0];
-    let flat: Vec<f32> = Vec::try_from(t.to_kind(Kind::Float).contiguous().view([-1]))
-        .map_err(|_| RobustnessError::BadPredictions { shape: t.size(), n })?;
-    Ok(flat
-        .chunks_exact(NUM_CLASSES)
-        .map(|row| {
-            let mut p = [0f32; NUM_CLASSES];
-            p.copy_from_slice(row);
-            p
-        })
-        .collect())
 }
 
 /// Probabilities of `predict` (images → `N×24` probabilities) on `data`
@@ -69,7 +55,12 @@ pub fn corrupted_probabilities<E: std::fmt::Display>(
                     n: data.len() as i64,
                 });
             }
-            Ok((name, probs_of(&p)?))
+            let rows =
+                crate::infer::probability_rows(&p).ok_or(RobustnessError::BadPredictions {
+                    shape: p.size(),
+                    n: data.len() as i64,
+                })?;
+            Ok((name, rows))
         })
         .collect()
 }

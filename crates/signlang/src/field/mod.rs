@@ -240,35 +240,37 @@ pub fn check_dir(
 }
 
 /// Runs the field check with the model exported to `export_dir` on the
-/// folder named by `SIGNLANG_FIELD_DIR`. Returns a display that says plainly
-/// when the variable is not set, the folder is missing or the model cannot
-/// be loaded.
+/// folder named by `SIGNLANG_FIELD_DIR` ([`report_from_env`], shown by
+/// [`show`]). Says plainly when the variable is not set, the folder is
+/// missing or the model cannot be loaded.
 pub fn check_from_env(export_dir: impl AsRef<Path>) -> Html {
-    let say = |msg: String| Html::new(format!("<p><strong>{}</strong></p>", escape(&msg)), msg);
-    let dir = match std::env::var_os(FIELD_DIR_ENV) {
-        Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => {
-            return say(format!(
-                "No field check: {FIELD_DIR_ENV} is not set. Set it to a folder of photos named \
-                 <LETTER>_<n>.jpg (`make notebook` sets it to ../shared/field/roboflow-handcrop \
-                 when that folder exists)."
-            ))
-        }
-    };
-    if !dir.is_dir() {
-        return say(format!(
+    match report_from_env(export_dir) {
+        Ok(report) => show(report.as_ref()),
+        Err(e) => plain(format!("No field check: {e}")),
+    }
+}
+
+/// A field report from [`report_from_env`] as a display, or, without one,
+/// a line saying why: `SIGNLANG_FIELD_DIR` not set, or not a folder.
+pub fn show(report: Option<&FieldReport>) -> Html {
+    if let Some(r) = report {
+        return r.to_display();
+    }
+    match std::env::var_os(FIELD_DIR_ENV).filter(|d| !d.is_empty()) {
+        None => plain(format!(
+            "No field check: {FIELD_DIR_ENV} is not set. Set it to a folder of photos named \
+             <LETTER>_<n>.jpg (`make notebook` sets it to ../shared/field/roboflow-handcrop \
+             when that folder exists)."
+        )),
+        Some(d) => plain(format!(
             "No field check: {FIELD_DIR_ENV} names {}, which is not a folder.",
-            dir.display()
-        ));
+            Path::new(&d).display()
+        )),
     }
-    let result = Classifier::load(export_dir.as_ref())
-        .map_err(FieldError::from)
-        .and_then(|c| check_dir(&c, &dir))
-        .map(|r| shown_from_project(r, &dir));
-    match result {
-        Ok(report) => report.to_display(),
-        Err(e) => say(format!("No field check: {e}")),
-    }
+}
+
+fn plain(msg: String) -> Html {
+    Html::new(format!("<p><strong>{}</strong></p>", escape(&msg)), msg)
 }
 
 /// The folder named by `SIGNLANG_FIELD_DIR`, when it is set and is a folder.

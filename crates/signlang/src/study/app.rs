@@ -87,10 +87,7 @@ impl Study {
             VALIDATION_CORRUPTION_SEED,
             |_, _| {},
         )
-        .map_err(|source| StudyError::Robustness {
-            id: id.to_string(),
-            source,
-        })?;
+        .map_err(StudyError::robustness(id))?;
         println!(
             "{} ({:.0} s)",
             report.summary_line(),
@@ -140,10 +137,7 @@ impl Study {
             CALIBRATION_SEVERITY,
             VALIDATION_CORRUPTION_SEED,
         )
-        .map_err(|source| StudyError::Robustness {
-            id: id.to_string(),
-            source,
-        })?;
+        .map_err(StudyError::robustness(id))?;
         let (mut probs, mut truth) = (clean.probabilities, clean.truth);
         for (_, p) in versions.into_iter().skip(1) {
             probs.extend(p);
@@ -168,10 +162,7 @@ impl Study {
         let data = corrupt::photo_sample(test.dataset(), test.groups());
         let predict = self.predictor(id)?;
         let rows = corrupt::abstain_under_corruptions(predict, &data, calibration, severity, seed)
-            .map_err(|source| StudyError::Robustness {
-                id: id.to_string(),
-                source,
-            })?;
+            .map_err(StudyError::robustness(id))?;
         let clean = &rows[0].operating;
         let what = format!(
             "abstain rule (threshold {:.4}) under corruptions at severity {severity}, {} images",

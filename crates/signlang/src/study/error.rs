@@ -198,3 +198,15 @@ pub enum StudyError {
         source: crate::corrupt::RobustnessError,
     },
 }
+
+impl StudyError {
+    /// Wraps a robustness error of run `id` (for `map_err`).
+    pub(crate) fn robustness(
+        id: &str,
+    ) -> impl FnOnce(crate::corrupt::RobustnessError) -> Self + '_ {
+        move |source| StudyError::Robustness {
+            id: id.to_string(),
+            source,
+        }
+    }
+}

@@ -40,12 +40,8 @@ impl Study {
     ) -> Result<RobustnessReport, StudyError> {
         self.check_evaluable(run_id)?;
         let data = corrupt::photo_sample(test.dataset(), test.groups());
-        let report = corrupt::evaluate_robustness(name, predict, &data, seed, |_, _| {}).map_err(
-            |source| StudyError::Robustness {
-                id: run_id.to_string(),
-                source,
-            },
-        )?;
+        let report = corrupt::evaluate_robustness(name, predict, &data, seed, |_, _| {})
+            .map_err(StudyError::robustness(run_id))?;
         let what = format!(
             "robustness (seed {seed}, {} images, at most {} per photo): clean {:.1}%, mean \
              corruption {:.1}%",

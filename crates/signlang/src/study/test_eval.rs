@@ -3,7 +3,7 @@
 //! it hands the predictions back.
 
 use serde::Serialize;
-use tch::{Kind, Tensor};
+use tch::Tensor;
 
 use super::{now_rfc3339, Study, StudyError, TestTouch};
 use crate::data::TestSplit;
@@ -68,24 +68,14 @@ impl TestPredictions {
                 n,
             });
         }
-        let flat: Vec<f32> = Vec::try_from(
-            probs
-                .to_device(tch::Device::Cpu)
-                .to_kind(Kind::Float)
-                .contiguous()
-                .view([-1]),
-        )
-        .map_err(|_| StudyError::BadPredictions {
+        let rows = crate::infer::probability_rows(probs).ok_or(StudyError::BadPredictions {
             id: run_id.to_string(),
             shape: probs.size(),
             n,
         })?;
-        let mut probabilities = Vec::with_capacity(n);
         let mut predicted = Vec::with_capacity(n);
         let mut indices_wrong = Vec::new();
-        for (i, row) in flat.chunks_exact(NUM_CLASSES).enumerate() {
-            let mut p = [0f32; NUM_CLASSES];
-            p.copy_from_slice(row);
+        for (i, p) in rows.iter().enumerate() {
             let best = (0..NUM_CLASSES)
                 .max_by(|&a, &b| p[a].total_cmp(&p[b]).then(b.cmp(&a)))
                 .unwrap_or(0) as u8;
@@ -93,13 +83,12 @@ impl TestPredictions {
                 indices_wrong.push(i);
             }
             predicted.push(best);
-            probabilities.push(p);
         }
         Ok(TestPredictions {
             run_id: run_id.to_string(),
             truth: truth.to_vec(),
             predicted,
-            probabilities,
+            probabilities: rows,
             indices_wrong,
             groups: groups.to_vec(),
         })
@@ -116,8 +105,8 @@ impl Study {
         test: &TestSplit,
     ) -> Result<TestPredictions, StudyError> {
         self.check_evaluable(run_id)?;
-        let mut predict = self.predictor(run_id)?;
-        self.evaluate_on_test_with(run_id, test, |images| predict(images))
+        let predict = self.predictor(run_id)?;
+        self.evaluate_on_test_with(run_id, test, predict)
     }
 
     pub(crate) fn check_evaluable(&self, run_id: &str) -> Result<(), StudyError> {
@@ -190,6 +179,7 @@ mod tests {
     use crate::study::TrainerOutput;
     use crate::testing::{completed, config, dataset, epoch, small_spec as spec};
     use crate::train::History;
+    use tch::Kind;
 
     fn history() -> History {
         completed(vec![epoch(1, 0.5, 1e-3)])
