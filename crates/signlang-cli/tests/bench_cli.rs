@@ -1,6 +1,6 @@
 //! `signlang bench` end to end on a small CSV: one JSON line per epoch that
 //! names the CPU, its SIMD level and libtorch's back-ends, so timings from
-//! two machines can be compared.
+//! two machines can be compared, and the OpenMP wait policy it ran with.
 
 use std::io::Write;
 use std::process::Command;
@@ -45,5 +45,7 @@ fn bench_lines_record_the_cpu() {
             "{l}"
         );
         assert!(l["onednn"].is_boolean() && l["mkl"].is_boolean(), "{l}");
+        // The wait policy it ran with (set here), so two runs compare honestly.
+        assert_eq!(l["omp_wait_policy"], "PASSIVE", "{l}");
     }
 }

@@ -139,6 +139,9 @@ fn reporter(
         );
     }
     let dev = format!("{device:?}").to_lowercase();
+    // What libgomp was started with (set by the user or by
+    // `openmp_wait_policy`'s re-run); "default" is libgomp's spin-then-sleep.
+    let wait_policy = std::env::var("OMP_WAIT_POLICY").unwrap_or_else(|_| "default".into());
     move |ev: &ProgressEvent<'_>| match ev {
         ProgressEvent::Start {
             epochs,
@@ -170,6 +173,7 @@ fn reporter(
                 "onednn": cpu.onednn,
                 "mkl": cpu.mkl,
                 "isa_cap": &cpu.isa_cap,
+                "omp_wait_policy": &wait_policy,
                 "train_flops_per_image": train_flops_per_image,
                 "gflops": gflops,
                 "peak_gflops": peak,

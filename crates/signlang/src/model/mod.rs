@@ -147,6 +147,14 @@ impl Activation {
         }
     }
 
+    /// Whether max pooling gives the same values before or after this
+    /// activation: true for a non-decreasing function such as ReLU.
+    pub(crate) fn commutes_with_max_pool(self) -> bool {
+        match self {
+            Activation::Relu => true,
+        }
+    }
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             Activation::Relu => "relu",

@@ -132,3 +132,49 @@ fn flops_are_counted_by_hand_for_cnn2_and_dense() {
         2 * (784 * 512 + 512 * 256 + 256 * 24)
     );
 }
+
+/// The built net runs each max pool before its ReLU, and that changes
+/// neither the outputs nor the gradients: the reference below applies the
+/// plan's order (conv → relu → pool) to the same variables.
+#[test]
+fn pooling_before_relu_keeps_outputs_and_gradients() {
+    let _rng = crate::runtime::torch_rng_lock();
+    tch::manual_seed(3);
+    let (spec, _) = crate::presets::reference("baseline_cnn").unwrap();
+    let vs = VarStore::new(Device::Cpu);
+    let net = spec.build(&vs.root());
+    let layers = format!("{net:?}");
+    assert!(layers.contains("MaxPool(2), Act(Relu)"), "{layers}");
+    let var = |name: &str| vs.variables()[name].shallow_clone();
+    // Values below zero in every window too, so the ReLU has work to do.
+    let x = Tensor::rand([6, 1, 28, 28], (Kind::Float, Device::Cpu)) - 0.5;
+    let reference = x
+        .conv2d(
+            &var("conv1.weight"),
+            Some(&var("conv1.bias")),
+            [1, 1],
+            [0, 0],
+            [1, 1],
+            1,
+        )
+        .relu()
+        .max_pool2d([2, 2], [2, 2], [0, 0], [1, 1], false)
+        .flatten(1, -1)
+        .linear(&var("fc1.weight"), Some(&var("fc1.bias")))
+        .relu()
+        .linear(&var("fc2.weight"), Some(&var("fc2.bias")));
+    let out = net.forward_t(&x, true);
+    assert!(out.equal(&reference), "outputs differ");
+    let grads = |y: &Tensor| {
+        for mut v in vs.trainable_variables() {
+            v.zero_grad();
+        }
+        y.sum(Kind::Float).backward();
+        ["conv1.weight", "conv1.bias", "fc1.weight"].map(|n| var(n).grad().copy())
+    };
+    let (ours, theirs) = (grads(&out), grads(&reference));
+    for (a, b) in ours.iter().zip(&theirs) {
+        let diff = (a - b).abs().max().double_value(&[]);
+        assert!(diff <= 1e-6 * b.abs().max().double_value(&[]), "{diff}");
+    }
+}
