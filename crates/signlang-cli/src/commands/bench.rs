@@ -140,8 +140,16 @@ fn reporter(
     }
     let dev = format!("{device:?}").to_lowercase();
     // What libgomp was started with (set by the user or by
-    // `openmp_wait_policy`'s re-run); "default" is libgomp's spin-then-sleep.
-    let wait_policy = std::env::var("OMP_WAIT_POLICY").unwrap_or_else(|_| "default".into());
+    // `openmp_wait_policy`'s re-run); "default" is libgomp's spin-then-sleep,
+    // with the spin count named when the user set one.
+    let wait_policy = match (
+        std::env::var("OMP_WAIT_POLICY"),
+        std::env::var("GOMP_SPINCOUNT"),
+    ) {
+        (Ok(policy), _) => policy,
+        (Err(_), Ok(spin)) => format!("default, GOMP_SPINCOUNT={spin}"),
+        (Err(_), Err(_)) => "default".to_string(),
+    };
     move |ev: &ProgressEvent<'_>| match ev {
         ProgressEvent::Start {
             epochs,
