@@ -409,3 +409,25 @@ fn a_refused_config_costs_no_run_through_either_entry_point() {
     assert!(study.runs().is_empty());
     assert_eq!(Study::open(dir.path()).unwrap().used(), 0);
 }
+
+#[test]
+fn a_recorded_choice_reads_back_and_must_name_a_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, val) = data();
+    let mut study = Study::create(dir.path(), DEFAULT_BUDGET).unwrap();
+    assert!(matches!(
+        study.choice("app"),
+        Err(StudyError::NoChoice { .. })
+    ));
+    let calls = Cell::new(0);
+    let run = study
+        .run_with(&spec(), &config(1), &train, &val, fake(&calls))
+        .unwrap();
+    assert!(
+        study.record_choice("app", "r999").is_err(),
+        "r999 is not in the ledger"
+    );
+    study.record_choice("app", &run.entry.id).unwrap();
+    let reopened = Study::open(dir.path()).unwrap();
+    assert_eq!(reopened.choice("app").unwrap(), run.entry.id);
+}

@@ -8,6 +8,22 @@ use super::{FORMAT_VERSION, LEDGER_FILE};
 /// Errors of the study ledger.
 #[derive(Debug, thiserror::Error)]
 pub enum StudyError {
+    /// No run is recorded for a named choice.
+    #[error("{path} records no choice named {name:?}: run the notebook that makes it first (notebooks/assignment.ipynb records \"app\")")]
+    NoChoice {
+        /// The choice.
+        name: String,
+        /// The choices file.
+        path: PathBuf,
+    },
+    /// The choices file cannot be read as JSON.
+    #[error("{path} is not a valid choices file ({reason}): delete it and re-run notebooks/assignment.ipynb")]
+    BadChoices {
+        /// The choices file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// A file operation failed.
     #[error("could not {action} {path}: {source}")]
     Io {

@@ -61,6 +61,7 @@
 //! images, accuracy) in the ledger before returning predictions.
 
 pub mod app;
+mod choices;
 mod error;
 mod files;
 pub mod finals;
@@ -89,6 +90,7 @@ use crate::train::TrainConfig;
 pub use crate::model::Net;
 pub use crate::train::{Progress, TrainError, TrainOptions, Trained};
 pub use app::{app_table, rank_for_apps, AppCandidate, CALIBRATION_SEVERITY, CLEAN_FLOOR};
+pub use choices::CHOICES_FILE;
 pub use error::StudyError;
 pub use finals::{seed_table, seeded_finals, validation_evaluations, SeedTests, SeededFinal};
 pub use ledger::{

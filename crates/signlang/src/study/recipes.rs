@@ -298,6 +298,34 @@ pub fn robust_finals(finals: &[super::SeededFinal], scale: &Scale) -> Option<Pla
     Some(Plan::single("robust recipes", candidates))
 }
 
+/// Levers for real photos from Sign-MNIST alone, on the configuration
+/// chosen for apps (`chosen`, one of its runs): the same network and
+/// optimiser trained with [`Augmentation::domain_randomised`] and label
+/// smoothing 0.1 (a larger margin), once per seed of [`ROBUST_SEEDS`]: 2 runs.
+/// They are judged like every final, on validation and its corrupted copies;
+/// real photos only measure them.
+pub fn domain_randomised(chosen: &RunEntry, scale: &Scale) -> Plan {
+    let mut config = chosen.config.clone();
+    config.epochs = scale.epochs(12);
+    config.augmentation = Some(Augmentation::domain_randomised());
+    config.label_smoothing = 0.1;
+    let candidates = ROBUST_SEEDS
+        .iter()
+        .map(|&seed| Candidate {
+            label: format!(
+                "lever: domain randomisation, label smoothing 0.1{}{seed}",
+                super::finals::SEED_TAG
+            ),
+            spec: chosen.spec.clone(),
+            config: TrainConfig {
+                seed,
+                ..config.clone()
+            },
+        })
+        .collect();
+    Plan::single("Sign-MNIST levers", candidates)
+}
+
 /// The finished runs of a search's last rung, best first on validation
 /// (accuracy of the kept weights, ties broken by loss).
 pub fn ranked(outcome: &SearchOutcome) -> Vec<RunEntry> {
