@@ -132,13 +132,11 @@ impl AppEvidence {
 
     /// The evidence as a table: one row per kind of photo.
     pub fn table(&self) -> Table {
-        let mut t =
-            Table::new(["photos", "what they measure", "accuracy", "abstain rule"]).with_caption(
-                format!(
-                    "Would an app work? {} on each kind of photo. {UNITS_NOTE}",
-                    self.model
-                ),
-            );
+        let mut t = Table::new(["photos", "what they measure", "accuracy", "abstain rule"])
+            .with_caption(format!(
+                "Would an app work? {} on each kind of photo. {UNITS_NOTE}",
+                self.model
+            ));
         let op = |o: &Option<Operating>| o.as_ref().map_or("—".to_string(), Operating::summary);
         t.push([
             "test half".to_string(),

@@ -56,7 +56,12 @@ impl Split {
 /// Links the images `validation` and `test` (indices into `d`) together at
 /// `threshold` and counts the test images in a cluster with a validation
 /// image. Only images of the same letter are linked.
-pub fn link_halves(d: &Dataset, validation: &[usize], test: &[usize], threshold: f64) -> CrossHalfLink {
+pub fn link_halves(
+    d: &Dataset,
+    validation: &[usize],
+    test: &[usize],
+    threshold: f64,
+) -> CrossHalfLink {
     let groups = group_near_copies(d, threshold).group_of;
     let with_validation: std::collections::HashSet<u32> =
         validation.iter().map(|&i| groups[i]).collect();

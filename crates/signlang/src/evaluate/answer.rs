@@ -201,8 +201,9 @@ impl<'a> ClientReport<'a> {
             (None, Some(_)) => "Real photos of other people look promising; a larger field \
                                 test of new signers should confirm it before an app."
                 .to_string(),
-            (None, None) => "Real photos were not measured, so how an app would do is unknown."
-                .to_string(),
+            (None, None) => {
+                "Real photos were not measured, so how an app would do is unknown.".to_string()
+            }
         };
         format!("{first} {second}")
     }
@@ -254,7 +255,11 @@ mod tests {
         let e = eval(10, 0);
         let a = with_everything(&e).short_answer();
         let text = a.to_text();
-        assert!(a.words() <= SHORT_ANSWER_WORDS, "{} words:\n{text}", a.words());
+        assert!(
+            a.words() <= SHORT_ANSWER_WORDS,
+            "{} words:\n{text}",
+            a.words()
+        );
         for covers in [
             "Photos like the test CSV",
             "Corrupted",
@@ -262,10 +267,16 @@ mod tests {
         ] {
             assert!(text.contains(covers), "{text}");
         }
-        assert!(text.contains("95% CI 98.5–100.0%, 240 source photos"), "{text}");
+        assert!(
+            text.contains("95% CI 98.5–100.0%, 240 source photos"),
+            "{text}"
+        );
         assert!(text.contains("unsure rule"), "{text}");
         assert!(text.contains("not ready for an app"), "{text}");
-        assert!(!text.contains("must not appear") && !text.contains("(\""), "{text}");
+        assert!(
+            !text.contains("must not appear") && !text.contains("(\""),
+            "{text}"
+        );
         let sentences = a.recommendation.matches(". ").count() + 1;
         assert!((2..=3).contains(&sentences), "{}", a.recommendation);
     }
@@ -288,6 +299,9 @@ mod tests {
         assert!(text.contains("Every letter over 90%: not met;"), "{text}");
         // The caller's recommendation replaces the generated one.
         let r = with_everything(&e).with_app_note(vec![], Some("Ship the unsure rule.".into()));
-        assert!(r.short_answer().recommendation.ends_with("Ship the unsure rule."));
+        assert!(r
+            .short_answer()
+            .recommendation
+            .ends_with("Ship the unsure rule."));
     }
 }

@@ -151,11 +151,10 @@ impl GoalCheck {
         } else {
             "95% CI (images)"
         };
-        let mut t = Table::new(["goal", "estimate", unit, "verdict"])
-            .with_caption(
-                "The client's goals for photos like the test CSV: met only when the whole \
+        let mut t = Table::new(["goal", "estimate", unit, "verdict"]).with_caption(
+            "The client's goals for photos like the test CSV: met only when the whole \
                  interval is above the goal",
-            );
+        );
         t.push([
             format!("overall > {:.0}%", 100.0 * self.goals.overall),
             format!("{:.2}%", 100.0 * self.accuracy),

@@ -21,7 +21,7 @@
 //! Its coverage with the real group sizes of the test half is measured by
 //! `examples/coverage_sim.rs` (see docs/methods.md, "Intervals").
 //! [`cluster_bootstrap`] is kept for comparison there; it is not used in
-//! reports (its coverage was 89–94% with few error photos).
+//! reports (measured coverage 23–93% at true accuracies 95–99.9%).
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -309,8 +309,7 @@ impl ClusteredMcNemar {
     /// `|accuracy A − accuracy B|` (per photo). For 225 photos: 1.6 points.
     pub fn zero_difference_bound(&self) -> Option<f64> {
         let discordant = self.images.only_a_right + self.images.only_b_right;
-        (discordant == 0 && self.groups > 0)
-            .then(|| 1.0 - 0.025f64.powf(1.0 / self.groups as f64))
+        (discordant == 0 && self.groups > 0).then(|| 1.0 - 0.025f64.powf(1.0 / self.groups as f64))
     }
 
     /// The paired difference in words; with no discordant image, the exact

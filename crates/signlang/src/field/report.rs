@@ -143,7 +143,10 @@ impl FieldReport {
                     g.groups
                 ),
             ]);
-            t.push(["unit of the interval".to_string(), FIELD_UNIT_NOTE.to_string()]);
+            t.push([
+                "unit of the interval".to_string(),
+                FIELD_UNIT_NOTE.to_string(),
+            ]);
         }
         match (self.calibration, self.abstain()) {
             (Some((th, temp)), Some(op)) => {

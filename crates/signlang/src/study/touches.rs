@@ -118,7 +118,10 @@ mod tests {
             touch("r017", None),
             touch("r018", None),
             touch("r026", Some("robustness (seed 11, 30 images): clean 99%")),
-            touch("r026", Some("abstain rule (threshold 0.9) under corruptions")),
+            touch(
+                "r026",
+                Some("abstain rule (threshold 0.9) under corruptions"),
+            ),
         ];
         let counts = touch_counts(&touches, &["r026"], &["r027", "r028"]);
         let got: Vec<(usize, usize)> = counts.iter().map(|c| (c.1, c.2)).collect();
