@@ -21,10 +21,16 @@ release: setup
 FIELD_DIR := $(abspath $(CURDIR)/../shared/field/roboflow-handcrop)
 FIELD_ENV := $(if $(wildcard $(FIELD_DIR)/*),SIGNLANG_FIELD_DIR=$(FIELD_DIR),)
 
-## The study: execute notebooks/assignment.ipynb headless (in place) and write notebooks/assignment.html.
-## Sets SIGNLANG_FIELD_DIR to ../shared/field/roboflow-handcrop when that folder exists.
+# Real training photos for the app notebook's learning curve (adapting only), when the folder exists.
+ADAPT_DIR := $(abspath $(CURDIR)/../shared/field/roboflow-train-handcrop)
+ADAPT_ENV := $(if $(wildcard $(ADAPT_DIR)/*),SIGNLANG_ADAPT_DIR=$(ADAPT_DIR),)
+
+## The study: execute notebooks/assignment.ipynb, then notebooks/app.ipynb (real photos, the
+## unsure rule, the learning curve; same study folder and budget) headless, in place, with HTML.
+## Sets SIGNLANG_FIELD_DIR and SIGNLANG_ADAPT_DIR to the ../shared/field folders when they exist.
 notebook: setup
 	$(FIELD_ENV) $(PY) scripts/run_notebook.py notebooks/assignment.ipynb --html notebooks/assignment.html --in-place
+	$(FIELD_ENV) $(ADAPT_ENV) $(PY) scripts/run_notebook.py notebooks/app.ipynb --html notebooks/app.html --in-place
 
 lint: setup
 	cargo fmt --all --check
@@ -41,6 +47,8 @@ test: lint
 	cargo test --workspace --test export_torchscript -- --ignored
 	SIGNLANG_QUICK=1 $(PY) scripts/run_notebook.py notebooks/assignment.ipynb \
 		--html target/notebook-smoke/assignment.html --check
+	SIGNLANG_QUICK=1 $(FIELD_ENV) $(ADAPT_ENV) $(PY) scripts/run_notebook.py notebooks/app.ipynb \
+		--html target/notebook-smoke/app.html --check
 
 ## The library's structure: import cycles between files and modules, files over 400 lines
 ## of code, functions over 60 (scripts/check_structure.py, Python stdlib only). Report mode:

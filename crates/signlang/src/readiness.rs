@@ -10,7 +10,7 @@
 use crate::calibrate::Operating;
 use crate::corrupt::RobustnessReport;
 use crate::display::Table;
-use crate::evaluate::{photos_needed, wilson_interval, Goals, Interval};
+use crate::evaluate::{photos_needed, Goals, Interval};
 use crate::field::FieldReport;
 use crate::NUM_CLASSES;
 
@@ -25,7 +25,9 @@ pub struct FieldResult {
     pub n: usize,
     /// Photos read right.
     pub correct: usize,
-    /// 95% Wilson interval of the accuracy (photos as independent units).
+    /// 95% interval of the accuracy with the source photo as the unit
+    /// ([`FieldReport::grouped`]); signers unknown, so photos of one signer
+    /// count as independent.
     pub ci: Interval,
     /// Coverage and accuracy under the abstain rule, when the model has one.
     pub abstain: Option<Operating>,
@@ -38,13 +40,13 @@ impl FieldResult {
         if n == 0 {
             return None;
         }
-        let correct = report.records.iter().filter(|r| r.correct()).count();
+        let g = report.grouped()?;
         Some(FieldResult {
             model: model.to_string(),
             source: report.source.clone(),
             n,
-            correct,
-            ci: wilson_interval(correct, n, 0.95),
+            correct: g.correct,
+            ci: g.group_ci,
             abstain: report.abstain(),
         })
     }
@@ -83,6 +85,11 @@ pub struct AppEvidence {
     pub abstain_test: Option<Operating>,
 }
 
+/// What the intervals of [`AppEvidence::table`] count as independent.
+pub const UNITS_NOTE: &str = "Units: real-photo intervals count each source photo once, but \
+     the signers are unknown, so photos of one signer count as independent; the abstain rule's \
+     intervals count images (several per photo) as independent and are too narrow.";
+
 /// Chance accuracy: one letter in 24.
 const CHANCE: f64 = 1.0 / NUM_CLASSES as f64;
 
@@ -102,12 +109,34 @@ impl AppEvidence {
         rows
     }
 
+    /// The corrupted and real-photo figures of the short answer
+    /// ([`crate::evaluate::ClientReport::with_app_figures`]) and the
+    /// app-readiness sentences.
+    pub fn report_figures(
+        &self,
+        goals: &Goals,
+    ) -> (Option<f64>, Option<crate::evaluate::FieldLine>, Vec<String>) {
+        let field = self.field.as_ref().map(|f| crate::evaluate::FieldLine {
+            n: f.n,
+            accuracy: f.accuracy(),
+            ci: f.ci,
+        });
+        (
+            self.robustness
+                .as_ref()
+                .map(|r| r.mean_corruption_accuracy()),
+            field,
+            self.sentences(goals),
+        )
+    }
+
     /// The evidence as a table: one row per kind of photo.
     pub fn table(&self) -> Table {
-        let mut t =
-            Table::new(["photos", "what they measure", "accuracy", "abstain rule"]).with_caption(
-                format!("Would an app work? {} on each kind of photo", self.model),
-            );
+        let mut t = Table::new(["photos", "what they measure", "accuracy", "abstain rule"])
+            .with_caption(format!(
+                "Would an app work? {} on each kind of photo. {UNITS_NOTE}",
+                self.model
+            ));
         let op = |o: &Option<Operating>| o.as_ref().map_or("—".to_string(), Operating::summary);
         t.push([
             "test half".to_string(),
@@ -264,6 +293,7 @@ impl AppEvidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evaluate::wilson_interval;
 
     fn field(correct: usize, n: usize) -> FieldResult {
         FieldResult {

@@ -3,10 +3,10 @@
 //! each against a small worked example computed by hand.
 
 use signlang::data::{group_near_copies, Dataset, PIXELS};
-use signlang::evaluate::grouped::fractional_clopper_pearson;
+use signlang::evaluate::grouped::{effective_size, fractional_clopper_pearson, group_counts};
 use signlang::evaluate::{
-    clustered_mcnemar, grouped_accuracy, grouped_accuracy_with, photos_needed, DistanceBands,
-    Evaluation, GroupMethod,
+    clopper_pearson_interval, clustered_mcnemar, grouped_accuracy, photos_needed, DistanceBands,
+    Evaluation, GroupMethod, Interval, Verdict,
 };
 
 fn close(a: f64, b: f64, tol: f64) {
@@ -37,56 +37,76 @@ fn all_right_groups_get_the_exact_bound_on_photos() {
 }
 
 #[test]
-fn design_effect_matches_the_hand_computation() {
+fn design_effect_and_effective_size_match_the_hand_computation() {
     // 10 photos of 10 images; 2 photos all wrong: p = 0.8.
     // v_cluster = 10/9 · (8·2² + 2·8²) / 100² = 0.017778; v_srs = 0.0016.
     let groups: Vec<u32> = (0..100).map(|i| i / 10).collect();
     let right: Vec<bool> = (0..100).map(|i| i >= 20).collect();
     let g = grouped_accuracy(&right, &groups);
-    assert_eq!(g.method, GroupMethod::Exact);
+    assert_eq!(g.method, GroupMethod::EffectiveSize);
     close(g.design_effect.unwrap(), 100.0 / 9.0, 1e-9);
     close(g.effective_n().unwrap(), 9.0, 1e-9);
-    // Exact on groups: 8 of 10.
-    let cp = signlang::evaluate::clopper_pearson_interval(8, 10, 0.95);
-    assert_eq!(g.group_ci, cp);
+    // Korn–Graubard: 9 · (t_99 / t_9)² = 9 · (1.984217 / 2.262157)² = 6.9242.
+    let n_eff = effective_size(&group_counts(&right, &groups)).unwrap();
+    close(n_eff, 9.0 * (1.984_217_f64 / 2.262_157).powi(2), 1e-4);
+    assert_eq!(g.group_ci, fractional_clopper_pearson(0.8, n_eff));
+    assert!(g.group_ci.lo < 0.8 && 0.8 < g.group_ci.hi);
+    // Fewer trials than photos: wider than Clopper–Pearson on 8 of 10 photos.
+    let photos = clopper_pearson_interval(8, 10, 0.95);
+    assert!(g.group_ci.lo < photos.lo && g.group_ci.hi > photos.hi);
 }
 
 #[test]
-fn mixed_groups_use_a_seeded_bootstrap_that_is_never_narrower_than_exact() {
+fn one_all_wrong_large_photo_keeps_the_estimate_inside_its_interval() {
+    // 221 photos of 16 images all right, one photo of 136 images all wrong:
+    // 3536 / 3672 = 96.30% per image, but 221 / 222 = 99.5% of the photos.
+    let mut groups: Vec<u32> = (0..221 * 16).map(|i| i / 16).collect();
+    let mut right = vec![true; groups.len()];
+    groups.extend(std::iter::repeat_n(221, 136));
+    right.extend(std::iter::repeat_n(false, 136));
+    let g = grouped_accuracy(&right, &groups);
+    close(g.accuracy, 3536.0 / 3672.0, 1e-12);
+    assert!(
+        g.group_ci.lo < g.accuracy && g.accuracy < g.group_ci.hi,
+        "{:?} must contain {}",
+        g.group_ci,
+        g.accuracy
+    );
+    assert_ne!(Verdict::of(g.accuracy, g.group_ci, 0.96), Verdict::Met);
+    // deff ≈ 132: the 3672 images are worth about 28 independent ones.
+    let n_eff = g.effective_n().unwrap();
+    assert!((25.0..32.0).contains(&n_eff), "{n_eff}");
+}
+
+#[test]
+fn the_interval_is_deterministic_and_fractional_cp_is_the_textbook_one() {
     // 50 photos of 8 images; photo 0 has 3 errors, photo 1 has 8.
     let groups: Vec<u32> = (0..400).map(|i| i / 8).collect();
     let right: Vec<bool> = (0..400).map(|i| !(i < 3 || (8..16).contains(&i))).collect();
-    let a = grouped_accuracy_with(&right, &groups, 2000, 7);
-    let b = grouped_accuracy_with(&right, &groups, 2000, 7);
-    let c = grouped_accuracy_with(&right, &groups, 2000, 8);
-    assert_eq!(a, b, "same seed, same interval");
-    assert!(matches!(
-        a.method,
-        GroupMethod::Bootstrap {
-            reps: 2000,
-            seed: 7
-        }
-    ));
+    let (a, b) = (
+        grouped_accuracy(&right, &groups),
+        grouped_accuracy(&right, &groups),
+    );
+    assert_eq!(a, b, "same data, same interval");
     assert_eq!(a.groups_mixed, 1);
     close(a.accuracy, 389.0 / 400.0, 1e-12);
     assert!(a.group_ci.lo < a.accuracy && a.accuracy < a.group_ci.hi);
-    // Never narrower than Clopper–Pearson on 50 photos with 50 · 389/400
-    // successes, nor than the per-image interval.
-    let exact = fractional_clopper_pearson(389.0 / 400.0, 50);
-    assert!(a.group_ci.lo <= exact.lo && a.group_ci.hi >= exact.hi);
-    assert!(a.group_ci.lo < a.image_ci.lo);
-    assert!(c.group_ci.lo <= exact.lo);
-    // With integer successes it is the textbook interval.
+    assert!(a.group_ci.lo < a.image_ci.lo, "wider than per image");
+    // With integer successes and trials it is the textbook interval.
     assert_eq!(
-        fractional_clopper_pearson(0.96, 50),
-        signlang::evaluate::clopper_pearson_interval(48, 50, 0.95)
+        fractional_clopper_pearson(0.96, 50.0),
+        clopper_pearson_interval(48, 50, 0.95)
     );
-    // A few errors in one photo never beat an error-free model on the same photos.
-    let groups: Vec<u32> = (0..222 * 16).map(|i| i / 16).collect();
-    let perfect = grouped_accuracy(&vec![true; groups.len()], &groups);
-    let four: Vec<bool> = (0..groups.len()).map(|i| i >= 4).collect();
-    let four = grouped_accuracy(&four, &groups);
-    assert!(four.group_ci.lo < perfect.group_ci.lo, "{four:?}");
+    // All right on n trials: the lower bound is 0.025^(1/n), also fractional.
+    close(
+        fractional_clopper_pearson(1.0, 12.5).lo,
+        0.025f64.powf(1.0 / 12.5),
+        1e-9,
+    );
+    assert_eq!(
+        fractional_clopper_pearson(f64::NAN, 3.0),
+        Interval { lo: 0.0, hi: 1.0 }
+    );
 }
 
 /// Truth is class 0; predictions of A and B built from per-photo counts
@@ -191,4 +211,28 @@ fn distance_bands_and_novel_groups_on_a_constructed_case() {
     );
     let table = bands.table(&[("m", &eval)]).unwrap().to_text();
     assert!(table.contains("1 of 3 test photos are novel"), "{table}");
+}
+
+#[test]
+fn zero_discordant_photos_give_an_exact_bound_not_a_zero_width_interval() {
+    // 225 photos of 4 images; both models right everywhere but photo 0.
+    let photos: Vec<(usize, usize, usize)> = (0..225).map(|_| (4, 0, 0)).collect();
+    let (t, a, b, g) = paired(&photos);
+    let c = clustered_mcnemar(&t, &a, &b, &g).unwrap();
+    let bound = c.zero_difference_bound().unwrap();
+    close(bound, 1.0 - 0.025f64.powf(1.0 / 225.0), 1e-12);
+    let v = c.verdict("A", "B", 0.05);
+    assert!(v.contains("0 of 225 photos differ"), "{v}");
+    assert!(
+        v.contains("at most 1.6 points (exact 95% upper bound)"),
+        "{v}"
+    );
+    assert!(!v.contains("+0.00 to +0.00"), "{v}");
+    // One discordant image: the usual interval, no bound.
+    let mut photos = photos;
+    photos[0] = (4, 1, 0);
+    let (t, a, b, g) = paired(&photos);
+    let c = clustered_mcnemar(&t, &a, &b, &g).unwrap();
+    assert_eq!(c.zero_difference_bound(), None);
+    assert!(c.verdict("A", "B", 0.05).contains("95% CI"));
 }

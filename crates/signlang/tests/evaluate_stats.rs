@@ -339,7 +339,7 @@ fn client_report_answers_the_questions_with_photos_as_the_unit() {
     println!("{t}");
     assert!(t.contains("97.58% (2342 of 2400)"), "{t}");
     assert!(
-        t.contains("[95.8%, 98.8%] (group bootstrap, 480 photos)"),
+        t.contains("[96.4%, 98.5%] (effective size (Korn–Graubard), 480 photos)"),
         "{t}"
     );
     assert!(t.contains("G: 88.0% (88 / 100)"), "{t}");

@@ -76,7 +76,8 @@ fn a_folder_is_scored_and_bad_files_are_listed() {
         "j_4.png",
         "Per letter",
         "not independent",
-        "95% Wilson",
+        "source photo as the unit",
+        "signers are unknown",
     ] {
         assert!(html.contains(needed), "{needed} missing");
     }

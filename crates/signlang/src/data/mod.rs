@@ -15,6 +15,7 @@
 //! [`load_dataset`] does 1–3 in one call for code that only needs clean data.
 
 pub mod check;
+pub mod cross_half;
 pub mod load;
 pub mod neighbours;
 pub mod parse;
@@ -23,6 +24,9 @@ pub mod split;
 pub use check::{
     check, class_count_table, duplicates_between, fix, CheckReport, Dropped, FixLog, Problem,
     ProblemKind,
+};
+pub use cross_half::{
+    cross_half_linkage, cross_half_table, link_halves, whole_csv_groupings, CrossHalfLink,
 };
 pub use load::{load_raw, read_bytes, RawTable};
 pub use neighbours::{nearest, nearest_distances, nearest_in_group, neighbour_table, Separation};

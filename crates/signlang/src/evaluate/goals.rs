@@ -137,6 +137,13 @@ impl GoalCheck {
             .collect()
     }
 
+    /// The two goals only (no letter rows), for the report.
+    pub fn headline_table(&self) -> Table {
+        let mut t = self.to_table();
+        t.rows.truncate(2);
+        t
+    }
+
     /// The goals, then every letter, with their verdicts.
     pub fn to_table(&self) -> Table {
         let unit = if self.by_photo {
@@ -144,8 +151,10 @@ impl GoalCheck {
         } else {
             "95% CI (images)"
         };
-        let mut t = Table::new(["goal", "estimate", unit, "verdict"])
-            .with_caption("The client's goals: met only when the whole interval is above the goal");
+        let mut t = Table::new(["goal", "estimate", unit, "verdict"]).with_caption(
+            "The client's goals for photos like the test CSV: met only when the whole \
+                 interval is above the goal",
+        );
         t.push([
             format!("overall > {:.0}%", 100.0 * self.goals.overall),
             format!("{:.2}%", 100.0 * self.accuracy),

@@ -298,15 +298,45 @@ impl ClusteredMcNemar {
         self.sign_p_floor >= alpha
     }
 
-    /// A plain-words verdict at `alpha`, with the source photo as the unit.
-    pub fn verdict(&self, name_a: &str, name_b: &str, alpha: f64) -> String {
-        let d = format!(
+    /// When the models agree on every image: the exact 95% upper bound on
+    /// how far their accuracies can differ on photos like these; `None`
+    /// when some image is discordant.
+    ///
+    /// With 0 of `G` photos differing, the Clopper–Pearson upper bound on
+    /// the share of photos on which the models differ is `1 − 0.025^(1/G)`.
+    /// A photo on which they differ moves the accuracy difference by at most
+    /// that photo's weight, so the share of differing photos bounds
+    /// `|accuracy A − accuracy B|` (per photo). For 225 photos: 1.6 points.
+    pub fn zero_difference_bound(&self) -> Option<f64> {
+        let discordant = self.images.only_a_right + self.images.only_b_right;
+        (discordant == 0 && self.groups > 0).then(|| 1.0 - 0.025f64.powf(1.0 / self.groups as f64))
+    }
+
+    /// The paired difference in words; with no discordant image, the exact
+    /// bound of [`ClusteredMcNemar::zero_difference_bound`] instead of a
+    /// zero-width interval.
+    pub fn difference_text(&self, name_a: &str, name_b: &str) -> String {
+        if let Some(bound) = self.zero_difference_bound() {
+            return format!(
+                "0 of {} photos differ: {name_a} and {name_b} give the same answer on every \
+                 image; on photos like these their accuracies differ by at most {:.1} points \
+                 (exact 95% upper bound).",
+                self.groups,
+                100.0 * bound
+            );
+        }
+        format!(
             "The accuracy difference {name_a} − {name_b} is {:+.2} points (95% CI {:+.2} to {:+.2}, \
              cluster-robust).",
             100.0 * self.difference,
             100.0 * self.difference_ci.lo,
             100.0 * self.difference_ci.hi
-        );
+        )
+    }
+
+    /// A plain-words verdict at `alpha`, with the source photo as the unit.
+    pub fn verdict(&self, name_a: &str, name_b: &str, alpha: f64) -> String {
+        let d = self.difference_text(name_a, name_b);
         let m = self.groups_a_better + self.groups_b_better;
         let lean = format!(
             "Of {} source photos, {} favour {name_a} and {} favour {name_b}.",

@@ -7,16 +7,18 @@
 //! | module | what |
 //! |---|---|
 //! | [`intervals`] | Wilson and Clopper–Pearson intervals for a proportion |
-//! | [`grouped`] | accuracy with source photos as the unit: exact or cluster-bootstrap intervals, design effect |
+//! | [`grouped`] | accuracy with source photos as the unit: Clopper–Pearson on the effective sample size (Korn–Graubard), design effect |
 //! | [`metrics`] | [`Evaluation`]: confusion matrix, per-letter statistics, lowest letters, confusions |
 //! | [`tables`] | the summary and per-letter tables |
 //! | [`mcnemar`] | McNemar per image, and clustered (Durkalski, sign test over photos, paired difference) |
 //! | [`goals`] | the client's goals: met, met on the point estimate only, or not met |
 //! | [`distance`] | accuracy by distance to the nearest training image, and on novel photos |
 //! | [`report`] | the client's answers and the recommendation, generated from the numbers |
+//! | [`answer`] | the client's short answer (≤ 150 words) and the report's one-expression builder |
 //!
 //! [`evaluate`] and [`predict_classes`] run a network on a [`Dataset`].
 
+pub mod answer;
 pub mod distance;
 pub mod goals;
 pub mod grouped;
@@ -26,14 +28,15 @@ pub mod metrics;
 pub mod report;
 pub mod tables;
 
+pub use answer::{ShortAnswer, SHORT_ANSWER_WORDS};
 pub use distance::{BandAccuracy, DistanceBands, BAND_EDGES};
 pub use goals::{GoalCheck, Goals, LetterGoal, Verdict};
-pub use grouped::{grouped_accuracy, grouped_accuracy_with, GroupMethod, GroupedAccuracy};
+pub use grouped::{grouped_accuracy, GroupMethod, GroupedAccuracy};
 pub use intervals::{clopper_pearson_interval, wilson_interval, Interval};
 pub use mcnemar::{clustered_mcnemar, mcnemar, mcnemar_p, ClusteredMcNemar, McNemar};
 pub use metrics::{pooled_confusions, Confusion, Evaluation, LetterStats};
-pub use report::{photos_needed, ClientReport, Comparison, SeedSpread};
-pub use tables::grouping_sensitivity;
+pub use report::{photos_needed, ClientReport, Comparison, FieldLine, SeedSpread};
+pub use tables::{grouping_sensitivity, grouping_sensitivity_whole};
 
 use tch::nn::ModuleT;
 use tch::{Device, Kind};

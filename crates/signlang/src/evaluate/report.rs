@@ -46,6 +46,22 @@ impl SeedSpread {
     }
 }
 
+impl std::fmt::Display for SeedSpread {
+    /// `"final: cnn …: test accuracy over 3 seeds: mean 99.90%, range 99.80–100.00%"`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (lo, mean, hi) = self.range();
+        write!(
+            f,
+            "{}: test accuracy over {} seeds: mean {:.2}%, range {:.2}–{:.2}%",
+            self.name,
+            self.runs.len(),
+            100.0 * mean,
+            100.0 * lo,
+            100.0 * hi
+        )
+    }
+}
+
 /// Everything the report draws on. Only `best`, `best_name` and `goals` are
 /// required; each optional part adds its answer and its sentence.
 #[derive(Clone, Debug)]
@@ -58,8 +74,13 @@ pub struct ClientReport<'a> {
     pub goals: Goals,
     /// The second model and the test between them.
     pub second: Option<Comparison<'a>>,
-    /// The final models' confusions on validation, pooled.
+    /// Confusions on validation of the models named by
+    /// [`ClientReport::validation_label`] (see
+    /// [`ClientReport::with_chosen_validation`]), pooled.
     pub validation_confusions: Vec<Confusion>,
+    /// Whose validation errors those are, e.g. "the chosen configuration's
+    /// 3 seeds on validation".
+    pub validation_label: String,
     /// The best model on test photos with no near-copy in the training CSV.
     pub novel: Option<GroupedAccuracy>,
     /// Share of test images within the grouping threshold of a training image.
@@ -68,6 +89,27 @@ pub struct ClientReport<'a> {
     pub seeds: Vec<SeedSpread>,
     /// Sentences on real photos (app readiness), generated elsewhere.
     pub app_readiness: Vec<String>,
+    /// Mean accuracy on corrupted copies of the test photos, when measured.
+    pub corrupted: Option<f64>,
+    /// Accuracy on real photos of other people, when measured.
+    pub field: Option<FieldLine>,
+    /// Extra lines for the short answer (e.g. the app's unsure rule), as
+    /// given by the caller, each at most one sentence.
+    pub app_lines: Vec<String>,
+    /// A recommendation sentence for the app, given by the caller; replaces
+    /// the generated second sentence of the short answer's recommendation.
+    pub app_recommendation: Option<String>,
+}
+
+/// Accuracy on real photos of other people, for the short answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldLine {
+    /// Photos scored.
+    pub n: usize,
+    /// Accuracy.
+    pub accuracy: f64,
+    /// 95% interval (source photo as the unit; signers unknown).
+    pub ci: super::intervals::Interval,
 }
 
 /// Photos of one letter, all read right, needed before its exact 95% lower
@@ -79,7 +121,7 @@ pub fn photos_needed(goal: f64) -> usize {
         .unwrap_or(10_000)
 }
 
-fn confusion_list(c: &[Confusion], k: usize) -> String {
+pub(crate) fn confusion_list(c: &[Confusion], k: usize) -> String {
     c.iter()
         .take(k)
         .map(|c| format!("{}→{} ({})", letter(c.truth), letter(c.predicted), c.count))
@@ -96,10 +138,15 @@ impl<'a> ClientReport<'a> {
             goals,
             second: None,
             validation_confusions: Vec::new(),
+            validation_label: String::new(),
             novel: None,
             near_training_share: None,
             seeds: Vec::new(),
             app_readiness: Vec::new(),
+            corrupted: None,
+            field: None,
+            app_lines: Vec::new(),
+            app_recommendation: None,
         }
     }
 
@@ -133,8 +180,13 @@ impl<'a> ClientReport<'a> {
             };
         }
         if !self.validation_confusions.is_empty() {
+            let whose = if self.validation_label.is_empty() {
+                "the final models on validation"
+            } else {
+                self.validation_label.as_str()
+            };
             s += &format!(
-                " Pooled over the final models on validation, the most common errors are {}.",
+                " Pooled over {whose}, the most common errors are {}.",
                 confusion_list(&self.validation_confusions, 3)
             );
         }
@@ -360,7 +412,7 @@ impl<'a> ClientReport<'a> {
 
     /// The answers, the goal table and the recommendation.
     pub fn to_display(&self) -> Html {
-        let (answers, goals) = (self.answers(), self.goal_check().to_table());
+        let (answers, goals) = (self.answers(), self.goal_check().headline_table());
         let rec = self.recommendation();
         let html = format!(
             "{}{}{}",

@@ -185,7 +185,7 @@ pub fn grouping_sensitivity(
         "method",
     ])
     .with_caption(format!(
-        "Sensitivity to the grouping threshold: {} test images regrouped",
+        "Sensitivity to the grouping threshold: {} test images, as grouped by the caller",
         eval.n
     ));
     let right = eval.correct_flags();
@@ -204,6 +204,47 @@ pub fn grouping_sensitivity(
             format!("{:.2}%", 100.0 * a.accuracy),
             a.group_ci.percent(),
             a.method.name().to_string(),
+        ]);
+    }
+    Ok(t)
+}
+
+/// The headline result with the **whole test CSV** (both halves) linked at
+/// each threshold ([`crate::data::cross_half_linkage`]): the test images'
+/// photo count, accuracy and group-aware interval under each grouping, and
+/// how many test images share a cluster with validation images.
+pub fn grouping_sensitivity_whole(
+    eval: &Evaluation,
+    links: &[crate::data::CrossHalfLink],
+) -> Result<Table, super::EvaluateError> {
+    let mut t = Table::new([
+        "threshold",
+        "test photos",
+        "accuracy",
+        "95% CI (photos)",
+        "test images linked to validation",
+    ])
+    .with_caption(format!(
+        "Sensitivity to the grouping threshold: the whole test CSV linked at each threshold \
+         (single linkage, same letter), {} test images",
+        eval.n
+    ));
+    let right = eval.correct_flags();
+    for l in links {
+        if l.test_groups.len() != eval.n {
+            return Err(super::EvaluateError::LengthMismatch {
+                what: "groups",
+                a: eval.n,
+                b: l.test_groups.len(),
+            });
+        }
+        let a = super::grouped::grouped_accuracy(&right, &l.test_groups);
+        t.push([
+            format!("{:.1}", l.threshold),
+            a.groups.to_string(),
+            format!("{:.2}%", 100.0 * a.accuracy),
+            a.group_ci.percent(),
+            format!("{:.1}%", 100.0 * l.share()),
         ]);
     }
     Ok(t)

@@ -5,10 +5,15 @@ use std::path::PathBuf;
 
 use crate::calibrate::{at_threshold, Operating, Probs};
 use crate::display::{escape, Html, Table};
-use crate::evaluate::Evaluation;
+use crate::evaluate::{grouped_accuracy, Evaluation, GroupedAccuracy};
 use crate::letters::letter;
 
 use super::Prediction;
+
+/// What the field intervals count as independent, in words for tables.
+pub const FIELD_UNIT_NOTE: &str = "each source photo once (versions of one photo together); \
+     the signers are unknown, so photos of one signer count as independent and the interval \
+     may be too narrow";
 
 /// A scored field photo.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,6 +79,43 @@ impl FieldReport {
         Evaluation::from_predictions(&self.truth(), &predicted).ok()
     }
 
+    /// The source photo of each scored file, as a group id: files named
+    /// `<LETTER>_<source>_<version>.jpg` are versions of photo
+    /// `<LETTER>_<source>`; any other name is a photo of its own.
+    pub fn source_photos(&self) -> Vec<u32> {
+        let mut ids = std::collections::HashMap::new();
+        self.records
+            .iter()
+            .map(|r| {
+                let stem = r
+                    .prediction
+                    .file
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let parts: Vec<&str> = stem.split('_').collect();
+                let key = match parts.as_slice() {
+                    [l, src, _version] => format!("{l}_{src}"),
+                    _ => stem.clone(),
+                };
+                let next = ids.len() as u32;
+                *ids.entry(key).or_insert(next)
+            })
+            .collect()
+    }
+
+    /// Accuracy with the source photo as the unit (versions of one photo
+    /// count once; see [`FieldReport::source_photos`]); `None` when no
+    /// photo was scored. The signers are unknown, so photos of one signer
+    /// still count as independent.
+    pub fn grouped(&self) -> Option<GroupedAccuracy> {
+        if self.records.is_empty() {
+            return None;
+        }
+        let right: Vec<bool> = self.records.iter().map(FieldRecord::correct).collect();
+        Some(grouped_accuracy(&right, &self.source_photos()))
+    }
+
     /// Coverage and accuracy under the abstain rule; `None` without a
     /// calibration or without scored photos.
     pub fn abstain(&self) -> Option<Operating> {
@@ -89,16 +131,21 @@ impl FieldReport {
             self.records.len(),
             self.failures.len()
         ));
-        if let Some(e) = self.evaluation() {
+        if let Some(g) = self.grouped() {
             t.push([
-                "accuracy (95% Wilson CI)".to_string(),
+                "accuracy (95% CI, source photo as the unit)".to_string(),
                 format!(
-                    "{:.1}% ({}/{}) {}",
-                    100.0 * e.accuracy,
-                    e.correct,
-                    e.n,
-                    e.ci.percent()
+                    "{:.1}% ({}/{}) {} on {} source photos",
+                    100.0 * g.accuracy,
+                    g.correct,
+                    g.n,
+                    g.group_ci.percent(),
+                    g.groups
                 ),
+            ]);
+            t.push([
+                "unit of the interval".to_string(),
+                FIELD_UNIT_NOTE.to_string(),
             ]);
         }
         match (self.calibration, self.abstain()) {

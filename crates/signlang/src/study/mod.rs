@@ -73,6 +73,7 @@ mod run;
 mod scale;
 mod search;
 mod test_eval;
+pub mod touches;
 mod trainer;
 mod views;
 
@@ -89,7 +90,10 @@ use crate::train::TrainConfig;
 
 pub use crate::model::Net;
 pub use crate::train::{Progress, TrainError, TrainOptions, Trained};
-pub use app::{app_table, rank_for_apps, AppCandidate, CALIBRATION_SEVERITY, CLEAN_FLOOR};
+pub use app::{
+    app_table, rank_candidates, rank_for_apps, told_apart, top_two_note, AppCandidate,
+    CALIBRATION_SEVERITY, CLEAN_FLOOR,
+};
 pub use choices::CHOICES_FILE;
 pub use error::StudyError;
 pub use finals::{seed_table, seeded_finals, validation_evaluations, SeedTests, SeededFinal};
@@ -102,6 +106,7 @@ pub use search::{
     Candidate, Grid, Plan, PlanCost, RandomSearch, Rung, SearchOutcome, SuccessiveHalving,
 };
 pub use test_eval::TestPredictions;
+pub use touches::{touch_counts, touch_table, TouchPurpose};
 pub use trainer::{Run, TrainerFailure, TrainerOutput};
 pub use views::{settings_summary, RunRow, RunsTable};
 
