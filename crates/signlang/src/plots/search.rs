@@ -93,6 +93,16 @@ pub(super) fn colour(i: usize) -> RGBColor {
     SERIES_COLOURS[i % SERIES_COLOURS.len()]
 }
 
+/// [`optimisation_history`] of a whole study: the baseline run, then each
+/// named search outcome's stages ([`outcome_stages`]).
+pub fn study_history(baseline: &RunEntry, outcomes: &[(&SearchOutcome, &str)], chosen: &[&str]) -> Svg {
+    let mut stages = vec![("baseline".to_string(), vec![baseline.clone()])];
+    for (outcome, name) in outcomes {
+        stages.extend(outcome_stages(outcome, name));
+    }
+    optimisation_history(&stages, chosen)
+}
+
 /// The optimisation history: the validation accuracy of every run in run
 /// order (x: the number of its id), one colour per stage, the running best
 /// as a step line, and the `chosen` runs ringed and labelled with their id.

@@ -191,6 +191,11 @@ pub struct SearchOutcome {
 }
 
 impl SearchOutcome {
+    /// All its runs, trained now or answered from the ledger.
+    pub fn run_count(&self) -> usize {
+        self.rungs.iter().map(Vec::len).sum()
+    }
+
     /// Runs trained now (not from the ledger).
     pub fn trained(&self) -> usize {
         self.rungs.iter().flatten().filter(|r| !r.cached).count()
