@@ -14,6 +14,7 @@
 //! best epoch and the best adapted model are chosen on held-out source
 //! photos of the training folder, never on the measuring folder.
 
+pub mod app;
 pub mod curve;
 pub mod draw;
 pub mod export;
@@ -23,6 +24,7 @@ pub mod tune;
 
 use std::path::PathBuf;
 
+pub use app::{adapt_export, AdaptOptions, AdaptOutcome, STUDY_SUBDIR};
 pub use curve::{learning_curve, CurveConfig, CurvePoint, LearningCurve};
 pub use draw::{draw, holdout, PerLetter};
 pub use export::{check_out_dir, export_adapted, AdaptedExport};
