@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use signlang::adapt::{
-    adapt_export, draw, holdout, learning_curve, load_photos, parse_name, AdaptError,
-    AdaptOptions, CurveConfig, PerLetter,
+    adapt_export, draw, holdout, learning_curve, load_photos, parse_name, AdaptError, AdaptOptions,
+    CurveConfig, PerLetter,
 };
 use signlang::study::Study;
 use signlang::testing::{self, write_letter_photos};
@@ -28,7 +28,10 @@ fn names_give_the_letter_and_the_source_photo() {
     let (c, g) = parse_name(Path::new("b_1.png")).unwrap();
     assert_eq!((c, g.as_str()), (1, "B_1"));
     let err = parse_name(Path::new("dir/J_1_1.jpg")).unwrap_err();
-    assert!(matches!(err, AdaptError::UnknownLetter { found: 'J', .. }), "{err}");
+    assert!(
+        matches!(err, AdaptError::UnknownLetter { found: 'J', .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("dir/J_1_1.jpg"), "{err}");
 }
 
@@ -39,39 +42,69 @@ fn draws_keep_source_photos_together_and_are_nested_and_seeded() {
     let photos = load_photos(tmp.path()).unwrap();
     assert_eq!((photos.len(), photos.group_names.len()), (192, 96));
     let (kept, held) = holdout(&photos, 0.25, 3);
-    assert_eq!((kept.len(), held.len()), (72, 24), "one of 4 per letter held out");
-    assert!(kept.iter().all(|g| !held.contains(g)), "no source photo on both sides");
+    assert_eq!(
+        (kept.len(), held.len()),
+        (72, 24),
+        "one of 4 per letter held out"
+    );
+    assert!(
+        kept.iter().all(|g| !held.contains(g)),
+        "no source photo on both sides"
+    );
     let (_, held_ids) = photos.select("held", &held);
     assert_eq!(held_ids.len(), 48, "both versions of each held-out photo");
     let one = draw(&photos, &kept, PerLetter::Count(1), 5);
     let two = draw(&photos, &kept, PerLetter::Count(2), 5);
     assert_eq!((one.len(), two.len()), (24, 48));
-    assert!(one.iter().all(|g| two.contains(g)), "draws of one seed are nested");
+    assert!(
+        one.iter().all(|g| two.contains(g)),
+        "draws of one seed are nested"
+    );
     assert_eq!(one, draw(&photos, &kept, PerLetter::Count(1), 5));
     assert_ne!(one, draw(&photos, &kept, PerLetter::Count(1), 6));
     assert_eq!(draw(&photos, &kept, PerLetter::All, 0), kept);
     let per_letter = photos.groups_by_letter();
-    assert!(one.iter().all(|g| per_letter.iter().filter(|l| l.contains(g)).count() == 1));
+    assert!(one
+        .iter()
+        .all(|g| per_letter.iter().filter(|l| l.contains(g)).count() == 1));
 }
 
 #[test]
 fn adapting_an_export_is_one_counted_run_and_is_not_trained_twice() {
     let tmp = tempfile::tempdir().unwrap();
-    let (model, photos, out) = (tmp.path().join("m"), tmp.path().join("p"), tmp.path().join("o"));
+    let (model, photos, out) = (
+        tmp.path().join("m"),
+        tmp.path().join("p"),
+        tmp.path().join("o"),
+    );
     testing::export_small(&model, 3);
     write_letter_photos(&photos, 4, 2);
     let first = adapt_export(&model, &photos, &out, quiet(2)).unwrap();
     assert!(!first.run.cached);
     assert_eq!((first.train, first.held_out), ((144, 72), (48, 24)));
     assert_eq!(first.after.groups, 24, "the interval counts source photos");
-    for file in ["model.pt", "model.onnx", "model.safetensors", "spec.json", "calibration.json"] {
+    for file in [
+        "model.pt",
+        "model.onnx",
+        "model.safetensors",
+        "spec.json",
+        "calibration.json",
+    ] {
         assert!(out.join(file).is_file(), "{file} written");
     }
     let classifier = signlang::export::Classifier::load(&out).unwrap();
     assert!(classifier.calibration().is_some());
     let again = adapt_export(&model, &photos, &out, quiet(2));
     assert!(matches!(again, Err(AdaptError::OutExists { .. })));
-    let forced = adapt_export(&model, &photos, &out, AdaptOptions { force: true, ..quiet(2) });
+    let forced = adapt_export(
+        &model,
+        &photos,
+        &out,
+        AdaptOptions {
+            force: true,
+            ..quiet(2)
+        },
+    );
     let forced = forced.unwrap();
     assert!(forced.run.cached, "the recorded run is returned");
     assert_eq!(forced.run.id(), first.run.id());
@@ -105,17 +138,31 @@ fn bad_inputs_get_one_line_naming_the_file_and_the_fix() {
     std::fs::remove_file(photos.join("B_9_1.png")).unwrap();
     std::fs::copy(photos.join("A_0_1.png"), photos.join("Z_0_1.png")).unwrap();
     let e = run(&photos, &model);
-    assert!(matches!(e, AdaptError::UnknownLetter { found: 'Z', .. }), "{e}");
+    assert!(
+        matches!(e, AdaptError::UnknownLetter { found: 'Z', .. }),
+        "{e}"
+    );
     std::fs::remove_file(photos.join("Z_0_1.png")).unwrap();
     std::fs::remove_file(photos.join("C_1_1.jpg")).unwrap();
     let e = run(&photos, &model);
     assert!(
-        matches!(e, AdaptError::TooFew { letter: 'C', found: 1, needed: 2, .. }),
+        matches!(
+            e,
+            AdaptError::TooFew {
+                letter: 'C',
+                found: 1,
+                needed: 2,
+                ..
+            }
+        ),
         "{e}"
     );
     let empty = tmp.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
-    assert!(matches!(run(&empty, &model), AdaptError::EmptyFolder { .. }));
+    assert!(matches!(
+        run(&empty, &model),
+        AdaptError::EmptyFolder { .. }
+    ));
     let out = tmp.path().join("busy");
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("keep.txt"), "mine").unwrap();
@@ -169,18 +216,38 @@ fn the_learning_curve_counts_its_runs_once_and_exports_the_best() {
     assert_eq!(curve.points.len(), 5);
     assert_eq!(curve.points[0].run_id, base);
     assert_eq!(curve.points[1].photos_per_letter, 1.0);
-    assert_eq!(curve.points[3].photos_per_letter, 2.0, "all = 3 minus 1 held out");
+    assert_eq!(
+        curve.points[3].photos_per_letter, 2.0,
+        "all = 3 minus 1 held out"
+    );
     assert!(curve.points.iter().all(|p| p.measured.groups == 24));
-    assert_eq!(curve.table().to_text().matches(" fine-tune ").count(), 2);
+    let table = curve.table();
+    assert_eq!(table.rows.len(), 5);
+    assert_eq!(table.rows.iter().filter(|r| r[0] == "fine-tune").count(), 2);
     assert!(curve.plot().svg.contains("<svg"));
     let again = learning_curve(&mut study, &base, &train, &measure, &config).unwrap();
     assert_eq!(study.used(), 5, "nothing trained twice");
     assert!(again.points[1..].iter().all(|p| p.cached));
-    let export = curve.export_best(&study, tmp.path().join("export-adapted"), false).unwrap();
-    assert_eq!(Some(export.run_id.as_str()), curve.best().map(|p| p.run_id.as_str()));
+    let export = curve
+        .export_best(&study, tmp.path().join("export-adapted"), false)
+        .unwrap();
+    assert_eq!(
+        Some(export.run_id.as_str()),
+        curve.best().map(|p| p.run_id.as_str())
+    );
     assert!(export.calibration.fitted_on.contains("held-out"));
     let (mut small, base) = base_study(&tmp.path().join("small"), 3);
     let e = learning_curve(&mut small, &base, &train, &measure, &config).unwrap_err();
-    assert!(matches!(e, AdaptError::Budget { needed: 4, left: 2, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            AdaptError::Budget {
+                needed: 4,
+                left: 2,
+                ..
+            }
+        ),
+        "{e}"
+    );
     assert_eq!(small.used(), 1, "refused before training");
 }

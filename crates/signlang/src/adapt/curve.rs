@@ -132,7 +132,11 @@ fn plan(photos: &Photos, pool: &[u32], config: &CurveConfig) -> Vec<Job> {
             ..config.fine_tune.clone()
         };
         add(Adapter::FineTune, config.draws, &ft);
-        add(Adapter::ClassMeans, config.class_means_draws, &class_means_config);
+        add(
+            Adapter::ClassMeans,
+            config.class_means_draws,
+            &class_means_config,
+        );
     }
     jobs
 }
@@ -165,7 +169,9 @@ pub fn learning_curve(
                 init: Some(base.init(j.adapter)),
                 ..j.config.clone()
             };
-            study.lookup(&base.spec, &c, &j.train, &validation).is_none()
+            study
+                .lookup(&base.spec, &c, &j.train, &validation)
+                .is_none()
         })
         .count();
     if new > study.remaining() {
@@ -235,7 +241,11 @@ fn run_point(
         cached: run.cached,
         photos_per_letter: job.sources as f64 / crate::NUM_CLASSES as f64,
         train_images: job.train.len(),
-        holdout_accuracy: run.entry.validation.as_ref().map_or(f64::NAN, |v| v.accuracy),
+        holdout_accuracy: run
+            .entry
+            .validation
+            .as_ref()
+            .map_or(f64::NAN, |v| v.accuracy),
         measured,
     })
 }

@@ -100,7 +100,11 @@ impl LearningCurve {
     /// fine-tuning and class means, each from k = 0.
     pub fn plot(&self) -> Svg {
         let mut series = vec![("fine-tune", self.series(Some(Adapter::FineTune)))];
-        if self.points.iter().any(|p| p.adapter == Some(Adapter::ClassMeans)) {
+        if self
+            .points
+            .iter()
+            .any(|p| p.adapter == Some(Adapter::ClassMeans))
+        {
             series.push(("class means", self.series(Some(Adapter::ClassMeans))));
         }
         crate::plots::learning_curve_real(&series, &self.measure)

@@ -57,7 +57,11 @@ impl Base {
         let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
         let spec: ModelSpec =
             serde_json::from_str(&text).map_err(|e| bad(format!("not a model spec ({e})")))?;
-        Base::new(spec, dir.join("model.safetensors"), dir.display().to_string())
+        Base::new(
+            spec,
+            dir.join("model.safetensors"),
+            dir.display().to_string(),
+        )
     }
 
     fn new(spec: ModelSpec, weights: PathBuf, from: String) -> Result<Base, AdaptError> {
@@ -173,13 +177,15 @@ pub fn adapt_run(
     };
     let weights = base.weights.clone();
     let run = match adapter {
-        Adapter::FineTune => study.run_with(&base.spec, &config, train, validation, |s, c, t, v| {
-            let options = TrainOptions {
-                progress,
-                ..Default::default()
-            };
-            crate::train::train_from(s, c, t, v, options, &weights).map(TrainerOutput::from)
-        }),
+        Adapter::FineTune => {
+            study.run_with(&base.spec, &config, train, validation, |s, c, t, v| {
+                let options = TrainOptions {
+                    progress,
+                    ..Default::default()
+                };
+                crate::train::train_from(s, c, t, v, options, &weights).map(TrainerOutput::from)
+            })
+        }
         Adapter::ClassMeans => {
             study.run_with(&base.spec, &config, train, validation, |s, _, t, v| {
                 class_means(s, &weights, t, v)
@@ -200,7 +206,8 @@ pub fn class_means(
     validation: &Dataset,
 ) -> Result<TrainerOutput, TrainerFailure> {
     let t0 = Instant::now();
-    let (net, vs) = load_net(spec, weights).map_err(|e| TrainerFailure::nothing_trained(e.to_string()))?;
+    let (net, vs) =
+        load_net(spec, weights).map_err(|e| TrainerFailure::nothing_trained(e.to_string()))?;
     let (w, b) = last_linear(&vs).ok_or_else(|| {
         TrainerFailure::nothing_trained(format!("{} has no linear layer", spec.describe()))
     })?;
@@ -244,7 +251,12 @@ fn last_linear(vs: &nn::VarStore) -> Option<(Tensor, Tensor)> {
     let vars = vs.variables();
     let n = vars
         .keys()
-        .filter_map(|k| k.strip_prefix("fc")?.strip_suffix(".weight")?.parse::<u32>().ok())
+        .filter_map(|k| {
+            k.strip_prefix("fc")?
+                .strip_suffix(".weight")?
+                .parse::<u32>()
+                .ok()
+        })
         .max()?;
     let w = vars.get(&format!("fc{n}.weight"))?.shallow_clone();
     let b = vars.get(&format!("fc{n}.bias"))?.shallow_clone();

@@ -73,9 +73,11 @@ pub fn learning_curve_real(series: &[(&str, Vec<CurveSample>)], measure: &str) -
                 }))
                 .map_err(|e| e.to_string())?;
             chart
-                .draw_series(samples.iter().map(|s| {
-                    Circle::new((s.photos_per_letter + offset, s.accuracy), 3, colour)
-                }))
+                .draw_series(
+                    samples.iter().map(|s| {
+                        Circle::new((s.photos_per_letter + offset, s.accuracy), 3, colour)
+                    }),
+                )
                 .map_err(|e| e.to_string())?;
             chart
                 .draw_series(LineSeries::new(
