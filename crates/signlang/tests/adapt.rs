@@ -22,6 +22,14 @@ fn quiet(epochs: usize) -> AdaptOptions {
 }
 
 #[test]
+fn configs_without_init_serialise_as_before() {
+    let json = serde_json::to_string(&TrainConfig::default()).unwrap();
+    assert!(!json.contains("init"), "{json}");
+    let adapted = signlang::adapt::fine_tune_config(0);
+    assert!(adapted.init.is_none(), "init is set per run, from the base");
+}
+
+#[test]
 fn names_give_the_letter_and_the_source_photo() {
     let (c, g) = parse_name(Path::new("x/A_11_2.jpg")).unwrap();
     assert_eq!((c, g.as_str()), (0, "A_11"));

@@ -162,25 +162,7 @@ pub fn learning_curve(
     let (pool, held) = holdout(&photos, config.holdout, config.holdout_seed);
     let (validation, holdout_groups) = photos.select("held-out photos", &held);
     let jobs = plan(&photos, &pool, config);
-    let new = jobs
-        .iter()
-        .filter(|j| {
-            let c = TrainConfig {
-                init: Some(base.init(j.adapter)),
-                ..j.config.clone()
-            };
-            study
-                .lookup(&base.spec, &c, &j.train, &validation)
-                .is_none()
-        })
-        .count();
-    if new > study.remaining() {
-        return Err(AdaptError::Budget {
-            dir: study.dir().to_path_buf(),
-            needed: new,
-            left: study.remaining(),
-        });
-    }
+    check_budget(study, &base, &jobs, &validation)?;
     let measured = score(&base.spec, &base.weights, &measure.data, &measure.groups)?;
     let base_holdout = score(&base.spec, &base.weights, &validation, &holdout_groups)?;
     println!(
@@ -213,6 +195,33 @@ pub fn learning_curve(
         holdout: validation,
         holdout_groups,
     })
+}
+
+/// Refuses (before any training) a plan whose new runs exceed the budget.
+fn check_budget(
+    study: &Study,
+    base: &Base,
+    jobs: &[Job],
+    validation: &Dataset,
+) -> Result<(), AdaptError> {
+    let new = jobs
+        .iter()
+        .filter(|j| {
+            let c = TrainConfig {
+                init: Some(base.init(j.adapter)),
+                ..j.config.clone()
+            };
+            study.lookup(&base.spec, &c, &j.train, validation).is_none()
+        })
+        .count();
+    if new > study.remaining() {
+        return Err(AdaptError::Budget {
+            dir: study.dir().to_path_buf(),
+            needed: new,
+            left: study.remaining(),
+        });
+    }
+    Ok(())
 }
 
 fn run_point(
