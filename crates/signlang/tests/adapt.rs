@@ -259,3 +259,33 @@ fn the_learning_curve_counts_its_runs_once_and_exports_the_best() {
     );
     assert_eq!(small.used(), 1, "refused before training");
 }
+
+#[test]
+fn training_from_weights_needs_the_file_the_config_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    testing::export_small(tmp.path(), 2);
+    let base = signlang::adapt::Base::from_export(tmp.path()).unwrap();
+    let data = testing::dataset("d", 24, 1);
+    let spec = testing::small_spec();
+    let silent = || TrainOptions {
+        progress: Progress::Silent,
+        device: tch::Device::Cpu,
+        ..Default::default()
+    };
+    let mut config = TrainConfig {
+        epochs: 1,
+        init: Some(base.init(signlang::train::Adapter::FineTune)),
+        ..testing::config(0)
+    };
+    let plain = signlang::train::train(&spec, &config, &data, &data, silent());
+    assert!(matches!(plain, Err(signlang::train::TrainError::Init(_))));
+    let ok = signlang::train::train_from(&spec, &config, &data, &data, silent(), &base.weights);
+    assert_eq!(ok.unwrap().history.epochs.len(), 1);
+    config.init.as_mut().unwrap().weights_sha256 = "0".repeat(64);
+    let wrong = signlang::train::train_from(&spec, &config, &data, &data, silent(), &base.weights);
+    let msg = wrong.unwrap_err().to_string();
+    assert!(
+        msg.contains("model.safetensors") && msg.contains("SHA-256"),
+        "{msg}"
+    );
+}
