@@ -4,7 +4,8 @@
 //! - `signlang runs <study-dir>`: list a study's runs and its budget;
 //! - `signlang bench --model <name> --epochs N`: time training epochs, one JSON line each;
 //! - `signlang predict <model-dir> <image>...`: top-3 letters for each image;
-//! - `signlang robustness <model-dir> <csv>`: accuracy under 13 corruptions × 5 severities.
+//! - `signlang robustness <model-dir> <csv>`: accuracy under 13 corruptions × 5 severities;
+//! - `signlang adapt <model-dir> <photos-dir> --out <dir>`: adapt an exported model to labelled photos.
 
 mod commands;
 
@@ -34,6 +35,9 @@ enum Command {
     /// Accuracy of an exported model on a CSV's images, clean and under 13
     /// corruptions at 5 severities.
     Robustness(commands::robustness::RobustnessArgs),
+    /// Adapt an exported model to labelled photos: before/after accuracy on
+    /// held-out source photos, and a full export of the adapted model.
+    Adapt(commands::adapt::AdaptArgs),
 }
 
 fn main() {
@@ -44,6 +48,7 @@ fn main() {
         Command::Bench(args) => commands::bench::run(args),
         Command::Predict(args) => commands::predict::run(args),
         Command::Robustness(args) => commands::robustness::run(args),
+        Command::Adapt(args) => commands::adapt::run(args),
     };
     if let Err(e) = result {
         eprintln!("signlang: {e:#}");

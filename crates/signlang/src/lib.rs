@@ -24,9 +24,11 @@
 //! | [`export`], [`onnx`] | TorchScript / safetensors / ONNX export |
 //! | [`calibrate`] | calibration error, temperature scaling, an abstain threshold |
 //! | [`field`] | field check: score labelled photos with an exported model |
+//! | [`adapt`] | adapt a trained model to real photos: photo folders, draws, runs, the learning curve, the adapted export |
 //! | [`readiness`] | would an app work: real photos, corruptions and abstaining, in words |
 //! | `testing` | shared test fixtures (feature `test-support`) |
 
+pub mod adapt;
 pub mod calibrate;
 pub mod corrupt;
 pub mod cpu;

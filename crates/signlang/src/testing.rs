@@ -79,3 +79,56 @@ pub fn export_linear(dir: &Path, seed: i64) {
     let spec = ModelSpec::Dense(DenseSpec::default());
     crate::export::export_model(dir, &spec, &vs, &net).expect("export a linear model");
 }
+
+/// Exports [`small_spec`], built with seed `seed` (untrained), to `dir`:
+/// an export whose `spec.json` rebuilds it, for adapting.
+pub fn export_small(dir: &Path, seed: i64) {
+    tch::manual_seed(seed);
+    let vs = nn::VarStore::new(tch::Device::Cpu);
+    let spec = small_spec();
+    let net = spec.build(&vs.root());
+    crate::export::export_model(dir, &spec, &vs, &net).expect("export the small model");
+}
+
+/// The 28×28 pixels of a generated photo of letter class `class`: a bright
+/// bar whose place and angle depend on the letter, on a background that
+/// depends on `variant`.
+pub fn letter_pixels(class: u8, variant: u32) -> Vec<u8> {
+    let (c, v) = (u32::from(class), variant);
+    (0..PIXELS as u32)
+        .map(|i| {
+            let (x, y) = (i % 28, i / 28);
+            let bar = (x + c * y / 6 + 3 * c) % 28 < 5;
+            let noise = (x * 7 + y * 13 + v * 29) % 40;
+            if bar {
+                215 + (noise % 40) as u8
+            } else {
+                (20 + noise) as u8
+            }
+        })
+        .collect()
+}
+
+/// Writes generated photos of all 24 letters to `dir`:
+/// `<LETTER>_<source>_<version>` for `sources` source photos per letter and
+/// `versions` versions each, 56×56, PNG for even sources, JPEG for odd ones.
+/// Returns the number written.
+pub fn write_letter_photos(dir: &Path, sources: u32, versions: u32) -> usize {
+    std::fs::create_dir_all(dir).expect("create the photo folder");
+    let mut n = 0;
+    for class in 0..NUM_CLASSES as u8 {
+        for s in 0..sources {
+            for v in 1..=versions {
+                let grey = image::GrayImage::from_raw(28, 28, letter_pixels(class, s * 10 + v))
+                    .expect("28×28");
+                let big =
+                    image::imageops::resize(&grey, 56, 56, image::imageops::FilterType::Triangle);
+                let ext = if s % 2 == 0 { "png" } else { "jpg" };
+                let name = format!("{}_{s}_{v}.{ext}", crate::letter(class));
+                big.save(dir.join(name)).expect("save a photo");
+                n += 1;
+            }
+        }
+    }
+    n
+}

@@ -23,6 +23,17 @@ pub fn save_weights(vs: &VarStore, path: impl AsRef<std::path::Path>) -> Result<
     Tensor::write_safetensors(&named, path)
 }
 
+/// SHA-256 of a file's bytes, as 64 lower-case hex digits (how
+/// [`crate::train::Init`] names the weights a run starts from).
+pub fn file_sha256(path: impl AsRef<std::path::Path>) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(path)?;
+    Ok(Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
 /// Copies of a var store's variables, by name.
 pub(crate) type Snapshot = Vec<(String, Tensor)>;
 

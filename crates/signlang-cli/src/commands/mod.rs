@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
+pub mod adapt;
 pub mod bench;
 pub mod data;
 pub mod predict;

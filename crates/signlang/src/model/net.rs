@@ -43,16 +43,39 @@ impl ModuleT for Net {
             x = to_channels_last(&x);
         }
         for layer in &self.layers {
-            x = match layer {
-                Layer::InputNorm => standardise(&x),
-                Layer::Conv(c) => x.apply(c),
-                Layer::BatchNorm(b) => x.apply_t(b, train),
-                Layer::Act(a) => a.apply(&x),
-                Layer::MaxPool(k) => x.max_pool2d([*k, *k], [*k, *k], [0, 0], [1, 1], false),
-                Layer::Dropout(p) => x.dropout(*p, train),
-                Layer::Flatten => x.flatten(1, -1),
-                Layer::Linear(l) => x.apply(l),
-            };
+            x = layer.apply(&x, train);
+        }
+        x
+    }
+}
+
+impl Layer {
+    fn apply(&self, x: &Tensor, train: bool) -> Tensor {
+        match self {
+            Layer::InputNorm => standardise(x),
+            Layer::Conv(c) => x.apply(c),
+            Layer::BatchNorm(b) => x.apply_t(b, train),
+            Layer::Act(a) => a.apply(x),
+            Layer::MaxPool(k) => x.max_pool2d([*k, *k], [*k, *k], [0, 0], [1, 1], false),
+            Layer::Dropout(p) => x.dropout(*p, train),
+            Layer::Flatten => x.flatten(1, -1),
+            Layer::Linear(l) => x.apply(l),
+        }
+    }
+}
+
+impl Net {
+    /// The features the last linear layer reads (every layer before it),
+    /// for adapters that refit only that layer ([`crate::adapt`]).
+    pub fn features_t(&self, xs: &Tensor, train: bool) -> Tensor {
+        let last = self
+            .layers
+            .iter()
+            .rposition(|l| matches!(l, Layer::Linear(_)))
+            .unwrap_or(self.layers.len());
+        let mut x = xs.shallow_clone();
+        for layer in &self.layers[..last] {
+            x = layer.apply(&x, train);
         }
         x
     }

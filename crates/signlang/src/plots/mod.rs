@@ -43,6 +43,7 @@ mod curves;
 mod data;
 mod distance;
 mod evaluation;
+mod real;
 mod robustness;
 mod search;
 mod settings;
@@ -54,6 +55,7 @@ pub use data::*;
 pub use distance::*;
 #[allow(unused_imports)] // filled by the evaluation branch
 pub use evaluation::*;
+pub use real::{learning_curve_real, CurveSample};
 pub use robustness::{corruption_samples, robustness_curves};
 pub use search::*;
 pub use settings::*;

@@ -59,6 +59,7 @@ fn config(optimizer: Optimizer, lr: f64, schedule: Schedule, epochs: usize) -> T
         early_stopping: None,
         augmentation: None,
         seed: SEED,
+        init: None,
     }
 }
 

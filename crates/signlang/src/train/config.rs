@@ -132,6 +132,37 @@ pub struct TrainConfig {
     pub augmentation: Option<Augmentation>,
     /// Seed for initialisation, shuffling and augmentation.
     pub seed: u64,
+    /// Start from earlier weights (adapting a trained model) instead of a
+    /// fresh initialisation; absent from the JSON when `None`, so older
+    /// configs key the study ledger exactly as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<Init>,
+}
+
+/// What adapting a trained model changes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Adapter {
+    /// Every layer is trained further with the config's optimizer (fine-tuning).
+    #[default]
+    FineTune,
+    /// Nothing is trained by gradient: the last linear layer is replaced by
+    /// the nearest class mean of the features it reads (see
+    /// [`crate::adapt::class_means`]).
+    ClassMeans,
+}
+
+/// The weights a run starts from (see [`TrainConfig::init`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Init {
+    /// SHA-256 (64 hex digits) of the safetensors file of the starting
+    /// weights: the run key names what was adapted by its content.
+    pub weights_sha256: String,
+    /// Where the weights came from, for reading (a run id, an export folder).
+    pub from: String,
+    /// What is changed.
+    #[serde(default)]
+    pub adapter: Adapter,
 }
 
 /// Adam at 1e-3, a constant rate, batches of 32, 10 epochs, seed 0, and
@@ -150,6 +181,7 @@ impl Default for TrainConfig {
             early_stopping: None,
             augmentation: None,
             seed: 0,
+            init: None,
         }
     }
 }
@@ -241,6 +273,13 @@ impl fmt::Display for TrainConfig {
         }
         if let Some(es) = &self.early_stopping {
             write!(f, " es{}", es.patience)?;
+        }
+        if let Some(init) = &self.init {
+            let what = match init.adapter {
+                Adapter::FineTune => "from",
+                Adapter::ClassMeans => "class-means of",
+            };
+            write!(f, " {what} {}", init.from)?;
         }
         write!(f, " {}ep seed={}", self.epochs, self.seed)
     }

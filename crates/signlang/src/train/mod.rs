@@ -22,9 +22,10 @@ mod history;
 /// Kept under `train` too, for the callers that predict right after training.
 pub use crate::infer::predict_proba;
 pub use augment::robust_augmentation;
-pub use config::{Augmentation, EarlyStopping, Optimizer, Schedule, TrainConfig};
+pub use config::{Adapter, Augmentation, EarlyStopping, Init, Optimizer, Schedule, TrainConfig};
 pub use history::{epoch_line, EpochStats, History, RunStatus};
 
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -63,6 +64,10 @@ pub enum TrainError {
     /// libtorch reported an error.
     #[error("libtorch: {0}")]
     Torch(#[from] tch::TchError),
+    /// The config starts from earlier weights but none were given, or they
+    /// are not the ones it names.
+    #[error("{0}")]
+    Init(String),
 }
 
 /// Something for a progress display to show.
@@ -148,20 +153,76 @@ pub struct Trained {
 /// Divergence (a NaN, infinite or exploded batch loss) stops the run with
 /// [`RunStatus::Diverged`] and restores the weights of the last finished
 /// epoch; early stopping restores the best epoch's weights.
+///
+/// A config with [`TrainConfig::init`] needs its starting weights: use
+/// [`train_from`].
 pub fn train(
     spec: &ModelSpec,
     config: &TrainConfig,
     train: &Dataset,
     validation: &Dataset,
+    options: TrainOptions,
+) -> Result<Trained, TrainError> {
+    if let Some(init) = &config.init {
+        return Err(TrainError::Init(format!(
+            "the config starts from the weights of {} (sha256 {}); pass that safetensors file \
+             to train::train_from",
+            init.from, init.weights_sha256
+        )));
+    }
+    train_inner(spec, config, train, validation, options, None)
+}
+
+/// [`train`] starting from the weights in the safetensors file `init`
+/// (fine-tuning): its SHA-256 must be the one [`TrainConfig::init`] names,
+/// so the run key says what was adapted.
+pub fn train_from(
+    spec: &ModelSpec,
+    config: &TrainConfig,
+    train: &Dataset,
+    validation: &Dataset,
+    options: TrainOptions,
+    init: &Path,
+) -> Result<Trained, TrainError> {
+    let bad = |why: String| TrainError::Init(format!("{}: {why}", init.display()));
+    let want = config
+        .init
+        .as_ref()
+        .ok_or_else(|| bad("the config has no `init`; use train::train".into()))?;
+    let found = crate::weights::file_sha256(init).map_err(|e| bad(e.to_string()))?;
+    if found != want.weights_sha256 {
+        return Err(bad(format!(
+            "its SHA-256 is {found}, but the config starts from {}; pass the file the config names",
+            want.weights_sha256
+        )));
+    }
+    train_inner(spec, config, train, validation, options, Some(init))
+}
+
+fn train_inner(
+    spec: &ModelSpec,
+    config: &TrainConfig,
+    train: &Dataset,
+    validation: &Dataset,
     mut options: TrainOptions,
+    init: Option<&Path>,
 ) -> Result<Trained, TrainError> {
     let _lock = crate::runtime::torch_rng_lock();
     crate::runtime::flush_denormals();
     check_inputs(spec, config, train, validation)?;
     let device = options.device;
     tch::manual_seed(config.seed as i64);
-    let vs = VarStore::new(device);
+    let mut vs = VarStore::new(device);
     let net = spec.build(&vs.root());
+    if let Some(path) = init {
+        vs.load(path).map_err(|e| {
+            TrainError::Init(format!(
+                "{}: cannot load these weights into {}: {e}",
+                path.display(),
+                spec.describe()
+            ))
+        })?;
+    }
     let opt = epoch::build_optimizer(config, &vs)?;
     let run = epoch::EpochLoop::new(config, &net, &vs, opt, train, validation, device);
     let start = ProgressEvent::Start {

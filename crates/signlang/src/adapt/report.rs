@@ -1,0 +1,112 @@
+//! The learning curve as a table, a plot and a choice: the best adapted
+//! model by its accuracy on the held-out training photos.
+
+use super::curve::{CurvePoint, LearningCurve};
+use crate::display::{Svg, Table};
+use crate::train::Adapter;
+
+impl CurvePoint {
+    /// `"fine-tune"`, `"class means"` or `"none (k = 0)"`.
+    pub fn adapter_name(&self) -> &'static str {
+        match self.adapter {
+            None => "none (the model)",
+            Some(Adapter::FineTune) => "fine-tune",
+            Some(Adapter::ClassMeans) => "class means",
+        }
+    }
+
+    /// One line: run, adapter, k, draw, held-out and measured accuracy.
+    pub fn line(&self) -> String {
+        format!(
+            "{} {} k={} draw {}{}: {} images, held-out {:.1}%, measured {} {}",
+            self.run_id,
+            self.adapter_name(),
+            self.per_letter.label(),
+            self.draw,
+            if self.cached { " (recorded)" } else { "" },
+            self.train_images,
+            100.0 * self.holdout_accuracy,
+            self.measured.point(),
+            self.measured.group_text()
+        )
+    }
+}
+
+impl LearningCurve {
+    /// The adapted point with the best held-out accuracy (ties: more
+    /// photos, then the earlier run); never chosen on the measuring folder.
+    pub fn best(&self) -> Option<&CurvePoint> {
+        self.points
+            .iter()
+            .filter(|p| p.adapter.is_some() && p.holdout_accuracy.is_finite())
+            .min_by(|a, b| {
+                b.holdout_accuracy
+                    .total_cmp(&a.holdout_accuracy)
+                    .then(b.photos_per_letter.total_cmp(&a.photos_per_letter))
+            })
+    }
+
+    /// Every point: adapter, k, draw, run, photos per letter, images,
+    /// held-out accuracy, measured accuracy with its 95% interval.
+    pub fn table(&self) -> Table {
+        let mut t = Table::new([
+            "adapter",
+            "k",
+            "draw",
+            "run",
+            "photos per letter",
+            "images",
+            "held-out training photos",
+            "measured",
+            "95% CI (source photos)",
+        ])
+        .with_caption(format!(
+            "Run {} adapted with k real source photos per letter, scored on {}; held-out = \
+             source photos of the training folder kept back (early stopping and the choice)",
+            self.base_run, self.measure
+        ));
+        for p in &self.points {
+            t.push([
+                p.adapter_name().to_string(),
+                p.per_letter.label(),
+                p.draw.to_string(),
+                p.run_id.clone(),
+                format!("{:.1}", p.photos_per_letter),
+                p.train_images.to_string(),
+                format!("{:.1}%", 100.0 * p.holdout_accuracy),
+                format!("{:.1}%", 100.0 * p.measured.accuracy),
+                p.measured.group_ci.percent(),
+            ]);
+        }
+        t
+    }
+
+    /// The points of one adapter (`None`: the model) for
+    /// [`crate::plots::learning_curve_real`].
+    pub fn series(&self, adapter: Option<Adapter>) -> Vec<crate::plots::CurveSample> {
+        self.points
+            .iter()
+            .filter(|p| p.adapter == adapter || p.adapter.is_none())
+            .map(|p| crate::plots::CurveSample {
+                photos_per_letter: p.photos_per_letter,
+                accuracy: p.measured.accuracy,
+                lo: p.measured.group_ci.lo,
+                hi: p.measured.group_ci.hi,
+            })
+            .collect()
+    }
+
+    /// Accuracy on the measuring folder against real photos per letter:
+    /// fine-tuning and class means, each from k = 0.
+    pub fn plot(&self) -> Svg {
+        let mut series = vec![("fine-tune", self.series(Some(Adapter::FineTune)))];
+        if self
+            .points
+            .iter()
+            .any(|p| p.adapter == Some(Adapter::ClassMeans))
+        {
+            series.push(("class means", self.series(Some(Adapter::ClassMeans))));
+        }
+        crate::plots::learning_curve_real(&series, &self.measure)
+    }
+}
