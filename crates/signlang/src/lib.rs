@@ -24,6 +24,7 @@
 //! | [`export`], [`onnx`] | TorchScript / safetensors / ONNX export |
 //! | [`calibrate`] | calibration error, temperature scaling, an abstain threshold |
 //! | [`field`] | field check: score labelled photos with an exported model |
+//! | [`diagnose`] | why real photos fail (probes, pixel statistics, input variants) and a fitted "unsure" rule |
 //! | [`readiness`] | would an app work: real photos, corruptions and abstaining, in words |
 //! | `testing` | shared test fixtures (feature `test-support`) |
 
@@ -31,6 +32,7 @@ pub mod calibrate;
 pub mod corrupt;
 pub mod cpu;
 pub mod data;
+pub mod diagnose;
 pub mod display;
 pub mod evaluate;
 pub mod export;
