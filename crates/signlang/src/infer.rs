@@ -189,6 +189,29 @@ impl Classifier {
     /// by the calibration's temperature when there is one) for an
     /// `N×1×28×28` float batch in `[0, 1]`.
     pub fn probabilities(&self, images: &Tensor) -> Result<Tensor, ExportError> {
+        let out = self.logits(images)?;
+        let t = self.calibration.as_ref().map_or(1.0, |c| c.temperature);
+        Ok((out / t).softmax(-1, Kind::Float))
+    }
+
+    /// `(unsure, score)` of one image under the calibration's rule (its
+    /// unsure rule when it has one, else its threshold on the calibrated
+    /// top probability); `None` without a calibration.
+    pub fn decide(&self, pixels: &[u8; PIXELS]) -> Result<Option<(bool, f64)>, ExportError> {
+        let Some(cal) = &self.calibration else {
+            return Ok(None);
+        };
+        let x = Tensor::from_slice(pixels)
+            .view([1, 1, 28, 28])
+            .to_kind(Kind::Float)
+            / 255.0;
+        let logits = self.logits(&x)?.to_kind(Kind::Float).view([-1]);
+        let logits = Vec::<f32>::try_from(&logits).map_err(torch("reading logits"))?;
+        Ok(Some(cal.decide(pixels, &logits)))
+    }
+
+    /// The model's output (`N×24` logits) for an `N×1×28×28` float batch in `[0, 1]`.
+    pub fn logits(&self, images: &Tensor) -> Result<Tensor, ExportError> {
         let out = tch::no_grad(|| self.module.forward_ts(&[images]))
             .map_err(torch(format!("running {}", self.path.display())))?;
         let shape = out.size();
@@ -198,8 +221,7 @@ impl Classifier {
                 shape,
             });
         }
-        let t = self.calibration.as_ref().map_or(1.0, |c| c.temperature);
-        Ok((out / t).softmax(-1, Kind::Float))
+        Ok(out)
     }
 
     /// The predicted class (argmax) of each image of `data`, in batches.

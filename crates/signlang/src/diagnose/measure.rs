@@ -15,7 +15,7 @@ use super::variants::{score_variants, InputVariant, VariantScore};
 use super::{argmax, outputs, tensor_pixels, DiagnoseError, Findings};
 use crate::calibrate::{softmax, Calibration, Probs, DEFAULT_TARGET};
 use crate::corrupt::{photo_sample, Corruption};
-use crate::data::Dataset;
+use crate::data::{Dataset, TestSplit};
 use crate::model::Net;
 use crate::study::app::VALIDATION_CORRUPTION_SEED;
 use crate::study::{Study, CALIBRATION_SEVERITY};
@@ -108,13 +108,15 @@ pub struct Diagnosis {
 }
 
 /// Diagnoses run `id` on the photos of `field_dir`: answers on `probes` and
-/// the photos, distances of `test` and the photos to `train`, and every
-/// input variant (Sign-MNIST statistics from `train`). Reads the study only.
+/// the photos, distances of the test half (its own nearest-neighbour
+/// distances, [`TestSplit::distances_to`]) and the photos to `train`, and
+/// every input variant (Sign-MNIST statistics from `train`). Reads the
+/// study only.
 pub fn diagnose(
     study: &Study,
     id: &str,
     train: &Dataset,
-    test: &Dataset,
+    test: &TestSplit,
     probes: &Probes,
     field_dir: &Path,
 ) -> Result<Diagnosis, DiagnoseError> {
@@ -130,7 +132,8 @@ pub fn diagnose(
     let mut readouts = probe_readouts(probes, &outputs(&net, &probes.data.images(), vs.device()));
     let field_out = outputs(&net, &field.images(), vs.device());
     readouts.push(Readout::new("field photos", &field_out.logits));
-    let distances = (nearest_summary(test, train), nearest_summary(&field, train));
+    let test_d: Vec<f64> = test.distances_to(train).into_iter().map(f64::from).collect();
+    let distances = (Quantiles::of(&test_d), nearest_summary(&field, train));
     let plain = variants[0].correct as f64 / variants[0].n.max(1) as f64;
     let best_variant = variants[1..]
         .iter()

@@ -15,6 +15,8 @@ pub mod probes;
 pub mod readout;
 pub mod unsure;
 pub mod unsure_fit;
+#[cfg(test)]
+mod tests;
 pub mod variants;
 
 pub use explain::{explanation, Findings};
