@@ -9,8 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
-use signlang::diagnose::{self, Probes, UnsureStudy};
 use signlang::data::{load_dataset, split_by_group, SplitConfig};
+use signlang::diagnose::{self, Probes, UnsureStudy};
 use signlang::model::{Activation, CnnSpec, ConvBlock, DenseSpec, ModelSpec, Padding};
 use signlang::study::Study;
 use signlang::train::{Progress, TrainOptions};
@@ -54,7 +54,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (Some(dir), Some(id)) if dir != "-" => (Study::open(dir)?, id.clone()),
         _ => {
             let mut study = Study::create(tmp.path().join("study"), 1)?;
-            let (_, mut config) = signlang::study::recipes::baseline(&signlang::study::Scale::from_env());
+            let (_, mut config) =
+                signlang::study::recipes::baseline(&signlang::study::Scale::from_env());
             config.epochs = 3;
             let sixth: Vec<usize> = (0..train.len()).step_by(6).collect();
             let small = train.subset("train/6", &sixth);

@@ -249,7 +249,12 @@ print("{letters}"[p.argmax(1)[0]], p.max())
 
 /// The README paragraph on the unsure rule, when the metadata carries one.
 fn unsure_section(metadata: &[(String, String)]) -> String {
-    let get = |k: &str| metadata.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    let get = |k: &str| {
+        metadata
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
     let Some(usage) = get("unsure_usage") else {
         return String::new();
     };

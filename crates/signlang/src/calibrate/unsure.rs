@@ -156,10 +156,7 @@ impl UnsureRule {
                 g.std_min, g.gradient_max
             )
         });
-        format!(
-            "answer 'unsure' when {score} < {:.4}{gate}",
-            self.threshold
-        )
+        format!("answer 'unsure' when {score} < {:.4}{gate}", self.threshold)
     }
 
     /// The rule as ONNX metadata entries (`unsure_*` keys).

@@ -55,10 +55,7 @@ pub fn explanation(f: &Findings) -> String {
         None => {}
     }
     if let Some((l, s)) = f.noise_letter {
-        let mut text = format!(
-            "White noise is read as {l} {:.0}% of the time",
-            100.0 * s
-        );
+        let mut text = format!("White noise is read as {l} {:.0}% of the time", 100.0 * s);
         if let Some((fl, fs)) = f.field_letter {
             if fl == l {
                 text += &format!(

@@ -48,7 +48,9 @@ fn probabilities(sets: &[&SetData]) -> (Vec<Probs>, Vec<u8>) {
     let mut truth = Vec::new();
     for s in sets {
         for l in &s.outputs.logits {
-            probs.push(softmax(&l.iter().map(|&v| f64::from(v)).collect::<Vec<_>>()));
+            probs.push(softmax(
+                &l.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
+            ));
         }
         truth.extend_from_slice(&s.truth);
     }
@@ -78,7 +80,11 @@ impl UnsureStudy {
         let mut base = Calibration::fit(&probs, &truth, DEFAULT_TARGET)?;
         base.fitted_on = "validation split and its corrupted copies".into();
         let field = match field_dir {
-            Some(dir) => Some(set_of(&net, &vs, &FieldPhotos::load(dir)?.dataset(InputVariant::Plain))),
+            Some(dir) => Some(set_of(
+                &net,
+                &vs,
+                &FieldPhotos::load(dir)?.dataset(InputVariant::Plain),
+            )),
             None => None,
         };
         let inputs = UnsureInputs {
@@ -124,7 +130,9 @@ pub fn diagnose(
     let photos = FieldPhotos::load(field_dir)?;
     let field = photos.dataset(InputVariant::Plain);
     let classify = |d: &Dataset| argmax(&outputs(&net, &d.images(), vs.device()).logits);
-    let stats: Vec<_> = (0..train.len()).map(|i| crate::calibrate::pixel_stats(train.image(i))).collect();
+    let stats: Vec<_> = (0..train.len())
+        .map(|i| crate::calibrate::pixel_stats(train.image(i)))
+        .collect();
     let n = stats.len().max(1) as f64;
     let mean = stats.iter().map(|s| s.mean).sum::<f64>() / n;
     let std = stats.iter().map(|s| s.std).sum::<f64>() / n;
@@ -132,14 +140,25 @@ pub fn diagnose(
     let mut readouts = probe_readouts(probes, &outputs(&net, &probes.data.images(), vs.device()));
     let field_out = outputs(&net, &field.images(), vs.device());
     readouts.push(Readout::new("field photos", &field_out.logits));
-    let test_d: Vec<f64> = test.distances_to(train).into_iter().map(f64::from).collect();
+    let test_d: Vec<f64> = test
+        .distances_to(train)
+        .into_iter()
+        .map(f64::from)
+        .collect();
     let distances = (Quantiles::of(&test_d), nearest_summary(&field, train));
     let plain = variants[0].correct as f64 / variants[0].n.max(1) as f64;
     let best_variant = variants[1..]
         .iter()
-        .map(|v| (v.name.clone(), 100.0 * (v.correct as f64 / v.n.max(1) as f64 - plain)))
+        .map(|v| {
+            (
+                v.name.clone(),
+                100.0 * (v.correct as f64 / v.n.max(1) as f64 - plain),
+            )
+        })
         .max_by(|a, b| a.1.total_cmp(&b.1));
-    let noise = readouts.iter().find(|r| r.name == ProbeKind::WhiteNoise.name());
+    let noise = readouts
+        .iter()
+        .find(|r| r.name == ProbeKind::WhiteNoise.name());
     let findings = Findings {
         field_accuracy: plain,
         test_median_distance: distances.0.median,

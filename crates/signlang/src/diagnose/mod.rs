@@ -13,10 +13,10 @@ mod measure;
 pub mod photos;
 pub mod probes;
 pub mod readout;
-pub mod unsure;
-pub mod unsure_fit;
 #[cfg(test)]
 mod tests;
+pub mod unsure;
+pub mod unsure_fit;
 pub mod variants;
 
 pub use explain::{explanation, Findings};
@@ -81,7 +81,9 @@ fn rows(t: &Tensor) -> Vec<Vec<f32>> {
     let t = t.to_device(Device::Cpu).to_kind(Kind::Float).contiguous();
     let width = t.size()[1] as usize;
     let flat = Vec::<f32>::try_from(t.view([-1])).unwrap_or_default();
-    flat.chunks_exact(width.max(1)).map(<[f32]>::to_vec).collect()
+    flat.chunks_exact(width.max(1))
+        .map(<[f32]>::to_vec)
+        .collect()
 }
 
 /// 28×28 pixels (`0..=255`) of `N×1×28×28` images in `[0, 1]`.
@@ -98,9 +100,7 @@ pub fn tensor_pixels(images: &Tensor) -> Vec<u8> {
 pub fn argmax(logits: &[Vec<f32>]) -> Vec<u8> {
     logits
         .iter()
-        .map(|row| {
-            (0..row.len()).fold(0, |b, i| if row[i] > row[b] { i } else { b }) as u8
-        })
+        .map(|row| (0..row.len()).fold(0, |b, i| if row[i] > row[b] { i } else { b }) as u8)
         .collect()
 }
 

@@ -42,7 +42,10 @@ impl FieldPhotos {
             photos.files.push(file);
         }
         if photos.files.is_empty() {
-            return Err(DiagnoseError::Empty(format!("field folder {}", dir.display())));
+            return Err(DiagnoseError::Empty(format!(
+                "field folder {}",
+                dir.display()
+            )));
         }
         Ok(photos)
     }

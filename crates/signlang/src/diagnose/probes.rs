@@ -124,7 +124,9 @@ fn texture(which: usize, rng: &mut ChaCha8Rng) -> Vec<u8> {
                 0 => f64::from(u8::from((u / period).floor() as i64 % 2 == 0)),
                 1 => {
                     let s = period.round().max(1.0);
-                    f64::from(u8::from(((x / s).floor() + (y / s).floor()) as i64 % 2 == 0))
+                    f64::from(u8::from(
+                        ((x / s).floor() + (y / s).floor()) as i64 % 2 == 0,
+                    ))
                 }
                 _ => ((u + 28.0) / 56.0).clamp(0.0, 1.0),
             };
@@ -135,7 +137,10 @@ fn texture(which: usize, rng: &mut ChaCha8Rng) -> Vec<u8> {
 
 fn background(rng: &mut ChaCha8Rng, source: &Dataset) -> Vec<u8> {
     let img = source.image(rng.random_range(0..source.len()));
-    let (cx, cy) = (rng.random_range(0..2u32) * 20, rng.random_range(0..2u32) * 20);
+    let (cx, cy) = (
+        rng.random_range(0..2u32) * 20,
+        rng.random_range(0..2u32) * 20,
+    );
     let grey = image::GrayImage::from_raw(28, 28, img.to_vec()).expect("28×28 pixels");
     let corner = image::imageops::crop_imm(&grey, cx, cy, 8, 8).to_image();
     image::imageops::resize(&corner, 28, 28, FilterType::Triangle).into_raw()

@@ -18,7 +18,13 @@ fn smooth(i: usize) -> Vec<u8> {
 
 fn logits(class: usize, height: f32, wobble: usize) -> Vec<f32> {
     (0..24)
-        .map(|c| if c == class { height } else { (c + wobble) as f32 % 3.0 * 0.1 })
+        .map(|c| {
+            if c == class {
+                height
+            } else {
+                (c + wobble) as f32 % 3.0 * 0.1
+            }
+        })
         .collect()
 }
 
@@ -51,8 +57,12 @@ fn hands(n: usize, offset: usize) -> SetData {
         let class = i % 24;
         set.pixels.extend(smooth(i + offset));
         set.truth.push(class as u8);
-        set.outputs.logits.push(logits(class, 6.0 + (i % 7) as f32, i));
-        set.outputs.features.push((0..8).map(|k| ((k + class) % 8) as f32 + 0.1).collect());
+        set.outputs
+            .logits
+            .push(logits(class, 6.0 + (i % 7) as f32, i));
+        set.outputs
+            .features
+            .push((0..8).map(|k| ((k + class) % 8) as f32 + 0.1).collect());
     }
     set
 }
@@ -84,7 +94,10 @@ fn confidently_read_noise_is_rejected_by_the_chosen_rule() {
     let chosen = study.chosen();
     assert!(chosen.meets_goals(), "{}", study.table().to_text());
     let rule = chosen.rule.clone().expect("an exportable rule");
-    assert!(rule.gate.is_some(), "logits alone cannot reject confident noise");
+    assert!(
+        rule.gate.is_some(),
+        "logits alone cannot reject confident noise"
+    );
     // A fresh noise image, read as P with logit 12, is unsure.
     let fresh = Probes::generate(1, 99, &empty());
     let (unsure, _) = rule.decide(fresh.data.image(0), &logits(14, 12.0, 0), 1.0);
@@ -104,7 +117,10 @@ fn the_rule_round_trips_through_calibration_json_and_old_files_still_load() {
     let mut cal = base();
     cal.save(dir.path()).unwrap();
     let text = std::fs::read_to_string(dir.path().join("calibration.json")).unwrap();
-    assert!(!text.contains("unsure"), "old files stay as they were: {text}");
+    assert!(
+        !text.contains("unsure"),
+        "old files stay as they were: {text}"
+    );
     assert_eq!(Calibration::load(dir.path()).unwrap(), Some(cal.clone()));
     cal.unsure = Some(UnsureRule {
         score: ScoreKind::NegativeEnergy,
@@ -118,10 +134,16 @@ fn the_rule_round_trips_through_calibration_json_and_old_files_still_load() {
     cal.save(dir.path()).unwrap();
     assert_eq!(Calibration::load(dir.path()).unwrap(), Some(cal.clone()));
     let keys: Vec<String> = cal.onnx_metadata().into_iter().map(|(k, _)| k).collect();
-    assert!(keys.contains(&"unsure_score".to_string()) && keys.contains(&"unsure_gradient_max".to_string()));
+    assert!(
+        keys.contains(&"unsure_score".to_string())
+            && keys.contains(&"unsure_gradient_max".to_string())
+    );
     // Without a rule, decide falls back to the calibrated top probability.
     let old = base();
-    assert!(old.decide(&smooth(0), &[0.0; 24]).0, "uniform logits: 1/24 < 0.5");
+    assert!(
+        old.decide(&smooth(0), &[0.0; 24]).0,
+        "uniform logits: 1/24 < 0.5"
+    );
     assert!(!old.decide(&smooth(0), &logits(2, 9.0, 0)).0);
 }
 
@@ -157,48 +179,80 @@ fn explanation_follows_its_measurements() {
         field_letter: Some(('P', 0.4)),
     };
     let text = explanation(&f);
-    assert!(text.contains("13.2%") && text.contains("3.0 times farther"), "{text}");
-    assert!(text.contains("ruled out") && text.contains("read as P 88%"), "{text}");
+    assert!(
+        text.contains("13.2%") && text.contains("3.0 times farther"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ruled out") && text.contains("read as P 88%"),
+        "{text}"
+    );
     f.best_variant = Some(("zoom in (crop 80%)".into(), 6.0));
     f.field_median_distance = 1.0;
     f.field_letter = Some(('A', 0.3));
     let text = explanation(&f);
-    assert!(text.contains("framing") && text.contains("no farther"), "{text}");
-    assert!(text.contains("most often as A") && !text.contains("ruled out"), "{text}");
+    assert!(
+        text.contains("framing") && text.contains("no farther"),
+        "{text}"
+    );
+    assert!(
+        text.contains("most often as A") && !text.contains("ruled out"),
+        "{text}"
+    );
 }
 
 #[test]
 fn input_variants_are_pure_functions_of_the_image() {
     let mut px = [0u8; PIXELS];
-    px.iter_mut().enumerate().for_each(|(i, p)| *p = 50 + (i % 51) as u8);
+    px.iter_mut()
+        .enumerate()
+        .for_each(|(i, p)| *p = 50 + (i % 51) as u8);
     let a = autocontrast(&px);
     assert_eq!((a.iter().min(), a.iter().max()), (Some(&0), Some(&255)));
     assert_eq!(autocontrast(&[7; PIXELS]), [7; PIXELS]);
     let e = equalise(&px);
     assert_eq!(*e.iter().max().unwrap(), 255);
     let m = pixel_stats(&match_stats(&px, 0.5, 0.2));
-    assert!((m.mean - 0.5).abs() < 0.01 && (m.std - 0.2).abs() < 0.01, "{m:?}");
+    assert!(
+        (m.mean - 0.5).abs() < 0.01 && (m.std - 0.2).abs() < 0.01,
+        "{m:?}"
+    );
     // A square dark on the left, bright on the right: the mirror swaps them.
-    let square = image::GrayImage::from_fn(56, 56, |x, _| image::Luma([if x < 28 { 10 } else { 240 }]));
+    let square =
+        image::GrayImage::from_fn(56, 56, |x, _| image::Luma([if x < 28 { 10 } else { 240 }]));
     let plain = InputVariant::Plain.apply(&square);
     let mirror = InputVariant::Mirror.apply(&square);
     assert!(plain[0] < 50 && mirror[0] > 200 && plain[27] > 200);
     assert_eq!(mirror, InputVariant::Mirror.apply(&square), "deterministic");
     // A white centre in a black frame: zooming in is brighter, out darker.
     let framed = image::GrayImage::from_fn(100, 100, |x, y| {
-        image::Luma([if (15..85).contains(&x) && (15..85).contains(&y) { 255 } else { 0 }])
+        image::Luma([if (15..85).contains(&x) && (15..85).contains(&y) {
+            255
+        } else {
+            0
+        }])
     });
     let mean = |v: InputVariant| pixel_stats(&v.apply(&framed)).mean;
     assert!(mean(InputVariant::ZoomIn) > mean(InputVariant::Plain));
     // Zooming out pads with the square's mean grey: the corner turns grey.
-    let (plain, out) = (InputVariant::Plain.apply(&framed), InputVariant::ZoomOut.apply(&framed));
-    assert!(plain[0] < 10 && (100..=150).contains(&out[0]), "{} {}", plain[0], out[0]);
+    let (plain, out) = (
+        InputVariant::Plain.apply(&framed),
+        InputVariant::ZoomOut.apply(&framed),
+    );
+    assert!(
+        plain[0] < 10 && (100..=150).contains(&out[0]),
+        "{} {}",
+        plain[0],
+        out[0]
+    );
     assert!(out[14 * 28 + 14] > 240);
 }
 
 #[test]
 fn readout_names_the_default_letter() {
-    let rows: Vec<Vec<f32>> = (0..10).map(|i| logits(if i < 8 { 14 } else { 2 }, 5.0, i)).collect();
+    let rows: Vec<Vec<f32>> = (0..10)
+        .map(|i| logits(if i < 8 { 14 } else { 2 }, 5.0, i))
+        .collect();
     let r = Readout::new("noise", &rows);
     assert_eq!(r.most_predicted(), ('P', 0.8));
     assert!(readout_table(&[r]).to_text().contains("80.0%"));

@@ -117,11 +117,18 @@ impl UnsureStudy {
             base.threshold,
             false,
         )];
-        let scores = ScoreKind::ALL.map(Score::Logit).into_iter().chain([Score::FeatureCosine]);
+        let scores = ScoreKind::ALL
+            .map(Score::Logit)
+            .into_iter()
+            .chain([Score::FeatureCosine]);
         for score in scores {
             for gated in [false, true] {
                 let t = scorer.threshold(score, gated, &inputs.validation);
-                let name = format!("{}{}", score_name(score), if gated { " + input gate" } else { "" });
+                let name = format!(
+                    "{}{}",
+                    score_name(score),
+                    if gated { " + input gate" } else { "" }
+                );
                 specs.push((name, score, t, gated));
             }
         }
@@ -130,8 +137,12 @@ impl UnsureStudy {
             .map(|(name, score, t, gated)| {
                 let answered = |s: &SetData| scorer.answered(score, t, gated, s);
                 let probe = answered(&inputs.probes);
-                let goal_flags: Vec<bool> =
-                    probe.iter().zip(&goal).filter(|(_, g)| **g).map(|(a, _)| *a).collect();
+                let goal_flags: Vec<bool> = probe
+                    .iter()
+                    .zip(&goal)
+                    .filter(|(_, g)| **g)
+                    .map(|(a, _)| *a)
+                    .collect();
                 Candidate {
                     name,
                     rule: scorer.rule(score, t, gated, &fitted_on),
@@ -139,7 +150,10 @@ impl UnsureStudy {
                     test_like_answered: share(&answered(&inputs.corrupted), true),
                     probes_unsure: share(&goal_flags, false),
                     all_probes_unsure: share(&probe, false),
-                    field: inputs.field.as_ref().map(|f| field_outcome(&answered(f), f)),
+                    field: inputs
+                        .field
+                        .as_ref()
+                        .map(|f| field_outcome(&answered(f), f)),
                 }
             })
             .collect();
@@ -177,7 +191,11 @@ impl UnsureStudy {
         let pct = |v: f64| format!("{:.1}%", 100.0 * v);
         for (i, c) in self.candidates.iter().enumerate() {
             let mark = if i == self.chosen { " (chosen)" } else { "" };
-            let export = if c.rule.is_none() { " [needs features]" } else { "" };
+            let export = if c.rule.is_none() {
+                " [needs features]"
+            } else {
+                ""
+            };
             let (unsure, answered, all) = match c.field {
                 None => ("-".into(), "-".into(), "-".into()),
                 Some(f) => field_cells(&f),
@@ -231,7 +249,11 @@ pub fn choose(candidates: &[Candidate]) -> usize {
     let best = |ok: &dyn Fn(&Candidate) -> bool| {
         (0..candidates.len())
             .filter(|&i| candidates[i].rule.is_some() && ok(&candidates[i]))
-            .max_by(|&a, &b| key(&candidates[a]).partial_cmp(&key(&candidates[b])).unwrap_or(std::cmp::Ordering::Equal))
+            .max_by(|&a, &b| {
+                key(&candidates[a])
+                    .partial_cmp(&key(&candidates[b]))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
     };
     best(&Candidate::meets_goals)
         .or_else(|| best(&|c: &Candidate| c.val_answered >= GOAL_ANSWERED))

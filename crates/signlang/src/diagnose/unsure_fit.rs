@@ -62,7 +62,12 @@ pub struct Scorer {
 }
 
 fn unit(v: &[f32]) -> Vec<f64> {
-    let norm = v.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>().sqrt().max(1e-12);
+    let norm = v
+        .iter()
+        .map(|&x| f64::from(x).powi(2))
+        .sum::<f64>()
+        .sqrt()
+        .max(1e-12);
     v.iter().map(|&x| f64::from(x) / norm).collect()
 }
 
@@ -150,7 +155,13 @@ impl Scorer {
     }
 
     /// The exportable rule of a logit score (`None` for feature scores).
-    pub fn rule(&self, score: Score, threshold: f64, gated: bool, fitted_on: &str) -> Option<UnsureRule> {
+    pub fn rule(
+        &self,
+        score: Score,
+        threshold: f64,
+        gated: bool,
+        fitted_on: &str,
+    ) -> Option<UnsureRule> {
         match score {
             Score::Logit(kind) => Some(UnsureRule {
                 score: kind,

@@ -85,13 +85,18 @@ impl InputVariant {
             InputVariant::ZoomIn => {
                 let (s, side) = (square.width(), (square.width() * 4 / 5).max(1));
                 let off = (s - side) / 2;
-                small(&imageops::crop_imm(square, off, off, side, side).to_image(), FilterType::Lanczos3)
+                small(
+                    &imageops::crop_imm(square, off, off, side, side).to_image(),
+                    FilterType::Lanczos3,
+                )
             }
             InputVariant::ZoomOut => {
                 let s = square.width();
                 let pad = s / 8;
-                let mean = square.pixels().map(|p| u64::from(p[0])).sum::<u64>() / u64::from(s * s).max(1);
-                let mut big = GrayImage::from_pixel(s + 2 * pad, s + 2 * pad, image::Luma([mean as u8]));
+                let mean =
+                    square.pixels().map(|p| u64::from(p[0])).sum::<u64>() / u64::from(s * s).max(1);
+                let mut big =
+                    GrayImage::from_pixel(s + 2 * pad, s + 2 * pad, image::Luma([mean as u8]));
                 imageops::replace(&mut big, square, i64::from(pad), i64::from(pad));
                 small(&big, FilterType::Lanczos3)
             }
@@ -118,7 +123,10 @@ impl InputVariant {
 /// Pixels stretched linearly so the darkest is 0 and the brightest 255
 /// (a flat image stays as it is).
 pub fn autocontrast(px: &[u8; PIXELS]) -> [u8; PIXELS] {
-    let (lo, hi) = (*px.iter().min().unwrap_or(&0), *px.iter().max().unwrap_or(&0));
+    let (lo, hi) = (
+        *px.iter().min().unwrap_or(&0),
+        *px.iter().max().unwrap_or(&0),
+    );
     if hi == lo {
         return *px;
     }
@@ -176,7 +184,11 @@ pub fn score_variants(
         .map(|v| {
             let data = photos.dataset(*v);
             let pred = classify(&data);
-            let correct = pred.iter().zip(&data.classes).filter(|(p, t)| p == t).count();
+            let correct = pred
+                .iter()
+                .zip(&data.classes)
+                .filter(|(p, t)| p == t)
+                .count();
             VariantScore {
                 name: v.name(),
                 correct,
@@ -191,7 +203,9 @@ pub fn score_variants(
 pub fn variants_table(scores: &[VariantScore]) -> Table {
     let mut table = Table::new(["input variant", "photos", "accuracy (95% CI)", "vs plain"])
         .with_caption("Input variants on the field photos (measured, nothing chosen from it)");
-    let base = scores.first().map_or(0.0, |s| s.correct as f64 / s.n.max(1) as f64);
+    let base = scores
+        .first()
+        .map_or(0.0, |s| s.correct as f64 / s.n.max(1) as f64);
     for s in scores {
         let acc = s.correct as f64 / s.n.max(1) as f64;
         table.push([

@@ -83,8 +83,11 @@ impl FieldReport {
         let (threshold, _) = self.calibration?;
         let mut op = at_threshold(&self.probabilities(), &self.truth(), threshold).ok()?;
         if self.unsure_rule.is_some() {
-            let answered: Vec<&FieldRecord> =
-                self.records.iter().filter(|r| !r.prediction.unsure).collect();
+            let answered: Vec<&FieldRecord> = self
+                .records
+                .iter()
+                .filter(|r| !r.prediction.unsure)
+                .collect();
             op.accepted = answered.len();
             op.correct = answered.iter().filter(|r| r.correct()).count();
             op.coverage = op.accepted as f64 / op.n.max(1) as f64;
