@@ -48,8 +48,8 @@ pub fn explanation(f: &Findings) -> String {
             gain.max(0.0)
         )),
         Some((name, gain)) => out.push(format!(
-            "One input variant helps: {name} gains {gain:+.1} points over the plain input, so the \
-             input's {} is part of the cause (measured only, not adopted).",
+            "The best input variant, {name}, gains {gain:+.1} points over the plain input: the \
+             input's {} may be part of the cause (measured only, not adopted; check its interval).",
             variant_aspect(name)
         )),
         None => {}
