@@ -98,6 +98,16 @@ impl UnsureStudy {
     }
 }
 
+/// Mean brightness and mean contrast of a set's images (values in `[0, 1]`).
+fn mean_std(data: &Dataset) -> (f64, f64) {
+    let stats: Vec<_> = (0..data.len())
+        .map(|i| crate::calibrate::pixel_stats(data.image(i)))
+        .collect();
+    let n = stats.len().max(1) as f64;
+    let mean = stats.iter().map(|s| s.mean).sum::<f64>() / n;
+    (mean, stats.iter().map(|s| s.std).sum::<f64>() / n)
+}
+
 /// The diagnosis of the field result (see [`diagnose`]).
 #[derive(Clone, Debug)]
 pub struct Diagnosis {
@@ -130,13 +140,12 @@ pub fn diagnose(
     let photos = FieldPhotos::load(field_dir)?;
     let field = photos.dataset(InputVariant::Plain);
     let classify = |d: &Dataset| argmax(&outputs(&net, &d.images(), vs.device()).logits);
-    let stats: Vec<_> = (0..train.len())
-        .map(|i| crate::calibrate::pixel_stats(train.image(i)))
-        .collect();
-    let n = stats.len().max(1) as f64;
-    let mean = stats.iter().map(|s| s.mean).sum::<f64>() / n;
-    let std = stats.iter().map(|s| s.std).sum::<f64>() / n;
-    let variants = score_variants(&photos, &InputVariant::all(mean, std), classify);
+    let (mean, std) = mean_std(train);
+    let variants = score_variants(
+        &InputVariant::all(mean, std),
+        |v| photos.dataset(v),
+        classify,
+    );
     let mut readouts = probe_readouts(probes, &outputs(&net, &probes.data.images(), vs.device()));
     let field_out = outputs(&net, &field.images(), vs.device());
     readouts.push(Readout::new("field photos", &field_out.logits));

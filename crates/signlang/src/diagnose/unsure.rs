@@ -111,27 +111,7 @@ impl UnsureStudy {
             inputs.corrupted.len(),
             inputs.probes.len()
         );
-        let mut specs = vec![(
-            "today: calibrated max probability (threshold for 99% accurate)".to_string(),
-            Score::Logit(ScoreKind::MaxProbability),
-            base.threshold,
-            false,
-        )];
-        let scores = ScoreKind::ALL
-            .map(Score::Logit)
-            .into_iter()
-            .chain([Score::FeatureCosine]);
-        for score in scores {
-            for gated in [false, true] {
-                let t = scorer.threshold(score, gated, &inputs.validation);
-                let name = format!(
-                    "{}{}",
-                    score_name(score),
-                    if gated { " + input gate" } else { "" }
-                );
-                specs.push((name, score, t, gated));
-            }
-        }
+        let specs = candidate_specs(&scorer, &inputs.validation, base.threshold);
         let candidates: Vec<Candidate> = specs
             .into_iter()
             .map(|(name, score, t, gated)| {
@@ -218,6 +198,29 @@ impl UnsureStudy {
     pub fn chosen(&self) -> &Candidate {
         &self.candidates[self.chosen]
     }
+}
+
+/// Today's rule, then every score alone and with the gate: (name, score,
+/// threshold, gated).
+fn candidate_specs(scorer: &Scorer, val: &SetData, today: f64) -> Vec<(String, Score, f64, bool)> {
+    let mut specs = vec![(
+        "today: calibrated max probability (threshold for 99% accurate)".to_string(),
+        Score::Logit(ScoreKind::MaxProbability),
+        today,
+        false,
+    )];
+    let scores = ScoreKind::ALL
+        .map(Score::Logit)
+        .into_iter()
+        .chain([Score::FeatureCosine]);
+    for score in scores {
+        for gated in [false, true] {
+            let t = scorer.threshold(score, gated, val);
+            let gate = if gated { " + input gate" } else { "" };
+            specs.push((format!("{}{gate}", score_name(score)), score, t, gated));
+        }
+    }
+    specs
 }
 
 fn field_cells(f: &FieldOutcome) -> (String, String, String) {

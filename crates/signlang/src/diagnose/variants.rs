@@ -173,16 +173,18 @@ pub struct VariantScore {
     pub ci: Interval,
 }
 
-/// Scores every variant: `classify` maps a set of 28×28 images to predicted classes.
+/// Scores every variant: `make` gives the labelled photos at 28×28 after a
+/// variant (e.g. [`super::FieldPhotos::dataset`]), `classify` maps a set of
+/// 28×28 images to predicted classes.
 pub fn score_variants(
-    photos: &super::FieldPhotos,
     variants: &[InputVariant],
+    make: impl Fn(InputVariant) -> Dataset,
     mut classify: impl FnMut(&Dataset) -> Vec<u8>,
 ) -> Vec<VariantScore> {
     variants
         .iter()
         .map(|v| {
-            let data = photos.dataset(*v);
+            let data = make(*v);
             let pred = classify(&data);
             let correct = pred
                 .iter()
