@@ -151,6 +151,7 @@ fn calibration_json_marks_unsure_images() {
         ece_before: 0.0,
         ece_after: 0.0,
         usage: String::new(),
+        unsure: None,
     };
     cal.save(&model).unwrap();
     let classifier = Classifier::load(&model).unwrap();

@@ -92,6 +92,16 @@ pub const RESIZE_FILTER: FilterType = FilterType::Lanczos3;
 /// flattened onto white, luma, centre-cropped to a square, resized with
 /// [`RESIZE_FILTER`].
 pub fn preprocess(img: &DynamicImage) -> [u8; PIXELS] {
+    let square = square_grey(img);
+    let small = image::imageops::resize(&square, 28, 28, RESIZE_FILTER);
+    let mut out = [0u8; PIXELS];
+    out.copy_from_slice(small.as_raw());
+    out
+}
+
+/// The first steps of [`preprocess`]: transparency flattened onto white,
+/// luma, centre-cropped to a square (at full resolution).
+pub fn square_grey(img: &DynamicImage) -> image::GrayImage {
     let la = img.to_luma_alpha8();
     let (w, h) = la.dimensions();
     let grey = image::GrayImage::from_fn(w, h, |x, y| {
@@ -100,17 +110,17 @@ pub fn preprocess(img: &DynamicImage) -> [u8; PIXELS] {
         image::Luma([(l * a + 255.0 * (1.0 - a)).round() as u8])
     });
     let side = w.min(h);
-    let square =
-        image::imageops::crop_imm(&grey, (w - side) / 2, (h - side) / 2, side, side).to_image();
-    let small = image::imageops::resize(&square, 28, 28, RESIZE_FILTER);
-    let mut out = [0u8; PIXELS];
-    out.copy_from_slice(small.as_raw());
-    out
+    image::imageops::crop_imm(&grey, (w - side) / 2, (h - side) / 2, side, side).to_image()
 }
 
 /// Reads a PNG or JPEG file (format detected from its content) and
 /// [`preprocess`]es it to 28×28 greyscale pixels.
 pub fn preprocess_image(path: impl AsRef<Path>) -> Result<[u8; PIXELS], ExportError> {
+    Ok(preprocess(&read_image(path)?))
+}
+
+/// Reads and decodes a PNG or JPEG file (format detected from its content).
+pub fn read_image(path: impl AsRef<Path>) -> Result<DynamicImage, ExportError> {
     let path = path.as_ref();
     let err = |reason: String| ExportError::Image {
         path: path.to_path_buf(),
@@ -127,7 +137,7 @@ pub fn preprocess_image(path: impl AsRef<Path>) -> Result<[u8; PIXELS], ExportEr
     if img.dimensions().0 == 0 || img.dimensions().1 == 0 {
         return Err(err("the image is empty (0 pixels)".into()));
     }
-    Ok(preprocess(&img))
+    Ok(img)
 }
 
 /// An exported model loaded for classification on the CPU.
@@ -179,6 +189,29 @@ impl Classifier {
     /// by the calibration's temperature when there is one) for an
     /// `N×1×28×28` float batch in `[0, 1]`.
     pub fn probabilities(&self, images: &Tensor) -> Result<Tensor, ExportError> {
+        let out = self.logits(images)?;
+        let t = self.calibration.as_ref().map_or(1.0, |c| c.temperature);
+        Ok((out / t).softmax(-1, Kind::Float))
+    }
+
+    /// `(unsure, score)` of one image under the calibration's rule (its
+    /// unsure rule when it has one, else its threshold on the calibrated
+    /// top probability); `None` without a calibration.
+    pub fn decide(&self, pixels: &[u8; PIXELS]) -> Result<Option<(bool, f64)>, ExportError> {
+        let Some(cal) = &self.calibration else {
+            return Ok(None);
+        };
+        let x = Tensor::from_slice(pixels)
+            .view([1, 1, 28, 28])
+            .to_kind(Kind::Float)
+            / 255.0;
+        let logits = self.logits(&x)?.to_kind(Kind::Float).view([-1]);
+        let logits = Vec::<f32>::try_from(&logits).map_err(torch("reading logits"))?;
+        Ok(Some(cal.decide(pixels, &logits)))
+    }
+
+    /// The model's output (`N×24` logits) for an `N×1×28×28` float batch in `[0, 1]`.
+    pub fn logits(&self, images: &Tensor) -> Result<Tensor, ExportError> {
         let out = tch::no_grad(|| self.module.forward_ts(&[images]))
             .map_err(torch(format!("running {}", self.path.display())))?;
         let shape = out.size();
@@ -188,8 +221,7 @@ impl Classifier {
                 shape,
             });
         }
-        let t = self.calibration.as_ref().map_or(1.0, |c| c.temperature);
-        Ok((out / t).softmax(-1, Kind::Float))
+        Ok(out)
     }
 
     /// The predicted class (argmax) of each image of `data`, in batches.

@@ -24,6 +24,7 @@
 //! | [`export`], [`onnx`] | TorchScript / safetensors / ONNX export |
 //! | [`calibrate`] | calibration error, temperature scaling, an abstain threshold |
 //! | [`field`] | field check: score labelled photos with an exported model |
+//! | [`diagnose`] | why real photos fail (probes, pixel statistics, input variants) and a fitted "unsure" rule |
 //! | [`adapt`] | adapt a trained model to real photos: photo folders, draws, runs, the learning curve, the adapted export |
 //! | [`readiness`] | would an app work: real photos, corruptions and abstaining, in words |
 //! | `testing` | shared test fixtures (feature `test-support`) |
@@ -33,6 +34,7 @@ pub mod calibrate;
 pub mod corrupt;
 pub mod cpu;
 pub mod data;
+pub mod diagnose;
 pub mod display;
 pub mod evaluate;
 pub mod export;

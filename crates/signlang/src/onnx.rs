@@ -244,6 +244,33 @@ print("{letters}"[p.argmax(1)[0]], p.max())
 ```
 "#,
         letters = crate::letters::LETTERS.iter().collect::<String>()
+    ) + &unsure_section(metadata)
+}
+
+/// The README paragraph on the unsure rule, when the metadata carries one.
+fn unsure_section(metadata: &[(String, String)]) -> String {
+    let get = |k: &str| {
+        metadata
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    let Some(usage) = get("unsure_usage") else {
+        return String::new();
+    };
+    format!(
+        r#"
+## Unsure
+
+The model answers a letter for any input, also for noise, blank images and
+photos unlike its training images. The export carries a rule, fitted on
+validation images and synthetic non-hand images (never on field photos),
+that says when the answer is not to be trusted: {usage}. The keys
+`unsure_score`, `unsure_threshold` (and `unsure_std_min`,
+`unsure_gradient_max` when the rule has an input gate) are in the ONNX
+metadata and in `calibration.json` (`unsure`); the input contract is
+unchanged.
+"#
     )
 }
 

@@ -48,12 +48,15 @@ pub fn format_line(path: &std::path::Path, top: &[(char, f32)]) -> String {
     format!("{}: {}", path.display(), ranked.join("  "))
 }
 
-/// [`format_line`] of a prediction, with `  [unsure]` when it is below the
-/// calibration's threshold.
+/// [`format_line`] of a prediction, with `  (score S)  [unsure]` when the
+/// calibration's rule says "unsure" (S: the score it compared with its threshold).
 pub fn prediction_line(p: &Prediction) -> String {
     let line = format_line(&p.file, &p.top3);
     if p.unsure {
-        format!("{line}  [unsure]")
+        match p.unsure_score {
+            Some(score) => format!("{line}  (score {score:.3})  [unsure]"),
+            None => format!("{line}  [unsure]"),
+        }
     } else {
         line
     }

@@ -11,7 +11,9 @@
 //!   those are;
 //! - [`Calibration`]: temperature + threshold, fitted on validation, saved as
 //!   `calibration.json` next to an exported model and applied by
-//!   [`crate::export::Classifier`] when present.
+//!   [`crate::export::Classifier`] when present;
+//! - [`UnsureRule`]: a better "unsure" (a logit score and an input gate,
+//!   fitted by [`crate::diagnose`]) stored in the same file.
 //!
 //! The exported network outputs **logits**; the study's probabilities
 //! (`train::predict_proba`, `TestPredictions::probabilities`) are their
@@ -22,8 +24,10 @@
 use std::path::PathBuf;
 
 mod rule;
+mod unsure;
 
 pub use rule::{at_threshold, Calibration, Operating};
+pub use unsure::{pixel_stats, InputGate, PixelStats, ScoreKind, UnsureRule};
 
 use crate::evaluate::{wilson_interval, Interval};
 use crate::letters::NUM_CLASSES;

@@ -106,6 +106,10 @@ pub struct Calibration {
     /// How an app applies it.
     #[serde(default)]
     pub usage: String,
+    /// The unsure rule that replaces the threshold when present (see
+    /// [`super::UnsureRule`]); absent in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsure: Option<super::UnsureRule>,
 }
 
 impl Calibration {
@@ -133,6 +137,7 @@ impl Calibration {
             usage: "probabilities = softmax(logits / temperature); answer 'unsure' when the \
                     largest probability is below threshold"
                 .into(),
+            unsure: None,
         })
     }
 
@@ -149,7 +154,21 @@ impl Calibration {
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
+        .chain(self.unsure.iter().flat_map(|r| r.onnx_metadata()))
         .collect()
+    }
+
+    /// `(unsure, score)` of one image from its pixels and logits: the
+    /// unsure rule when there is one, else the calibrated top probability
+    /// against the threshold.
+    pub fn decide(&self, pixels: &[u8], logits: &[f32]) -> (bool, f64) {
+        match &self.unsure {
+            Some(rule) => rule.decide(pixels, logits, self.temperature),
+            None => {
+                let p = super::ScoreKind::MaxProbability.score(logits, self.temperature);
+                (self.is_unsure(p), p)
+            }
+        }
     }
 
     /// Calibrated probabilities of a batch.

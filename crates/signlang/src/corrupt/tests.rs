@@ -189,6 +189,7 @@ fn calibration(threshold: f64) -> crate::calibrate::Calibration {
         ece_before: 0.0,
         ece_after: 0.0,
         usage: String::new(),
+        unsure: None,
     }
 }
 

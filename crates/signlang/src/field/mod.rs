@@ -134,9 +134,12 @@ pub struct Prediction {
     pub top3: Vec<(char, f32)>,
     /// All 24 probabilities.
     pub probabilities: Probs,
-    /// True when the confidence is below the calibration's threshold (never
+    /// True when the calibration's rule says "unsure" (its unsure rule
+    /// when it has one, else the confidence below its threshold; never
     /// without a calibration).
     pub unsure: bool,
+    /// The score the rule compared with its threshold (`None` without a calibration).
+    pub unsure_score: Option<f64>,
 }
 
 impl Prediction {
@@ -159,6 +162,7 @@ impl Prediction {
             "probability": self.confidence,
             "top3": top3,
             "unsure": self.unsure,
+            "unsure_score": self.unsure_score,
         })
     }
 }
@@ -183,6 +187,7 @@ pub fn predict_file(classifier: &Classifier, path: &Path) -> Result<Prediction, 
     let pixels = preprocess_image(path)?;
     let probs = probabilities(classifier, &pixels)?;
     let (predicted, confidence) = top1(&probs);
+    let decision = classifier.decide(&pixels)?;
     let mut ranked: Vec<(char, f32)> = probs
         .iter()
         .enumerate()
@@ -196,9 +201,8 @@ pub fn predict_file(classifier: &Classifier, path: &Path) -> Result<Prediction, 
         confidence: confidence as f32,
         top3: ranked,
         probabilities: probs,
-        unsure: classifier
-            .calibration()
-            .is_some_and(|c| c.is_unsure(confidence)),
+        unsure: decision.is_some_and(|d| d.0),
+        unsure_score: decision.map(|d| d.1),
     })
 }
 
@@ -226,6 +230,9 @@ pub fn check_files(classifier: &Classifier, files: &[PathBuf], source: &str) -> 
         calibration: classifier
             .calibration()
             .map(|c| (c.threshold, c.temperature)),
+        unsure_rule: classifier
+            .calibration()
+            .and_then(|c| c.unsure.as_ref().map(|r| r.usage())),
     }
 }
 

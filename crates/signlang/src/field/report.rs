@@ -51,6 +51,9 @@ pub struct FieldReport {
     pub failures: Vec<FieldFailure>,
     /// The calibration's threshold and temperature, when the model has one.
     pub calibration: Option<(f64, f64)>,
+    /// The calibration's unsure rule in words, when it has one (it then
+    /// decides which photos are unsure instead of the threshold).
+    pub unsure_rule: Option<String>,
 }
 
 impl FieldReport {
@@ -120,7 +123,24 @@ impl FieldReport {
     /// calibration or without scored photos.
     pub fn abstain(&self) -> Option<Operating> {
         let (threshold, _) = self.calibration?;
-        at_threshold(&self.probabilities(), &self.truth(), threshold).ok()
+        let mut op = at_threshold(&self.probabilities(), &self.truth(), threshold).ok()?;
+        if self.unsure_rule.is_some() {
+            let answered: Vec<&FieldRecord> = self
+                .records
+                .iter()
+                .filter(|r| !r.prediction.unsure)
+                .collect();
+            op.accepted = answered.len();
+            op.correct = answered.iter().filter(|r| r.correct()).count();
+            op.coverage = op.accepted as f64 / op.n.max(1) as f64;
+            op.accuracy = if op.accepted == 0 {
+                f64::NAN
+            } else {
+                op.correct as f64 / op.accepted as f64
+            };
+            op.ci = crate::evaluate::wilson_interval(op.correct, op.accepted, 0.95);
+        }
+        Some(op)
     }
 
     /// The headline numbers.
@@ -150,10 +170,11 @@ impl FieldReport {
         }
         match (self.calibration, self.abstain()) {
             (Some((th, temp)), Some(op)) => {
-                t.push([
-                    format!("abstain rule (confidence ≥ {th:.4}, temperature {temp:.3})"),
-                    op.summary(),
-                ]);
+                let rule = match &self.unsure_rule {
+                    Some(rule) => format!("unsure rule ({rule})"),
+                    None => format!("abstain rule (confidence ≥ {th:.4}, temperature {temp:.3})"),
+                };
+                t.push([rule, op.summary()]);
             }
             _ => t.push([
                 "abstain rule",

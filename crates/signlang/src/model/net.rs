@@ -81,6 +81,37 @@ impl Net {
     }
 }
 
+impl Net {
+    /// Logits and penultimate features (the input of the last linear
+    /// layer) of `xs` in eval mode: `(N×24, N×F)`.
+    pub fn logits_and_features(&self, xs: &Tensor) -> (Tensor, Tensor) {
+        let last = self
+            .layers
+            .iter()
+            .rposition(|l| matches!(l, Layer::Linear(_)))
+            .unwrap_or(self.layers.len());
+        let mut x = xs.shallow_clone();
+        let mut features = None;
+        for (i, layer) in self.layers.iter().enumerate() {
+            if i == last {
+                features = Some(x.shallow_clone());
+            }
+            x = match layer {
+                Layer::InputNorm => standardise(&x),
+                Layer::Conv(c) => x.apply(c),
+                Layer::BatchNorm(b) => x.apply_t(b, false),
+                Layer::Act(a) => a.apply(&x),
+                Layer::MaxPool(k) => x.max_pool2d([*k, *k], [*k, *k], [0, 0], [1, 1], false),
+                Layer::Dropout(_) => x,
+                Layer::Flatten => x.flatten(1, -1),
+                Layer::Linear(l) => x.apply(l),
+            };
+        }
+        let features = features.unwrap_or_else(|| x.shallow_clone()).flatten(1, -1);
+        (x, features)
+    }
+}
+
 /// Each image (all axes but the batch) to zero mean and unit variance;
 /// a flat image becomes zeros. Traces into TorchScript for any batch size.
 pub(super) fn standardise(x: &Tensor) -> Tensor {
