@@ -26,6 +26,7 @@
 //! | [`field`] | field check: score labelled photos with an exported model |
 //! | [`diagnose`] | why real photos fail (probes, pixel statistics, input variants) and a fitted "unsure" rule |
 //! | [`adapt`] | adapt a trained model to real photos: photo folders, draws, runs, the learning curve, the adapted export |
+//! | [`levers`] | training levers for real photos from Sign-MNIST alone, measured beside the chosen model |
 //! | [`readiness`] | would an app work: real photos, corruptions and abstaining, in words |
 //! | `testing` | shared test fixtures (feature `test-support`) |
 
@@ -41,6 +42,7 @@ pub mod export;
 pub mod field;
 pub mod infer;
 pub mod letters;
+pub mod levers;
 pub mod model;
 pub mod onnx;
 pub mod plots;

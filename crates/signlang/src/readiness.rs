@@ -208,10 +208,9 @@ impl AppEvidence {
             s.push(self.abstain_sentence(a));
         }
         s.push(format!(
-            "An app project would need its own training photos: many signers, both hands, \
-             varied skin tones, backgrounds, lighting and cameras, taken the way the app will \
-             take them, and a held-out field test of new signers scored per photo, with at \
-             least {} photos of every letter.",
+            "Whatever the training data, an app needs a held-out field test of new signers \
+             scored per photo, with at least {} photos of every letter to check the per-letter \
+             goal.",
             photos_needed(goals.per_letter)
         ));
         s
@@ -236,12 +235,10 @@ impl AppEvidence {
         }
         s += &if f.ci.hi < overall_goal {
             format!(
-                " Even the interval's upper end ({:.1}%) is far below the {:.0}% goal: an app \
-                 built on this data would not read real users' letters. What limits it is the \
-                 training data, not the choice of network: the training CSV holds augmented \
-                 copies of photos of a few signers in one setting, as 28×28 greyscale crops, and \
-                 neither contrast normalisation nor robust augmentation makes up for the people, \
-                 hands, rooms and cameras it lacks.",
+                " Even the interval's upper end ({:.1}%) is far below the {:.0}% goal. These \
+                 photos' hand boxes were drawn by people, so an app that must find the hand \
+                 itself would do no better. Why it fails, and what real training photos would \
+                 buy, is measured in app.ipynb.",
                 100.0 * f.ci.hi,
                 100.0 * overall_goal
             )

@@ -56,6 +56,29 @@ impl Default for CurveConfig {
 }
 
 impl CurveConfig {
+    /// A small curve for quick mode: k = 1 and all, one draw, 2 epochs.
+    pub fn quick() -> Self {
+        CurveConfig {
+            per_letter: vec![PerLetter::Count(1), PerLetter::All],
+            draws: 1,
+            class_means_draws: 0,
+            fine_tune: TrainConfig {
+                epochs: 2,
+                ..fine_tune_config(0)
+            },
+            ..CurveConfig::default()
+        }
+    }
+
+    /// The curve of a study's scale: [`CurveConfig::quick`] in quick mode.
+    pub fn for_scale(scale: &crate::study::Scale) -> Self {
+        if scale.quick {
+            CurveConfig::quick()
+        } else {
+            CurveConfig::default()
+        }
+    }
+
     /// Runs the plan asks for (some may be recorded already).
     pub fn planned_runs(&self) -> usize {
         self.per_letter.len() * (self.draws + self.class_means_draws)

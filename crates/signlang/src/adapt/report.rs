@@ -110,3 +110,58 @@ impl LearningCurve {
         crate::plots::learning_curve_real(&series, &self.measure)
     }
 }
+
+impl LearningCurve {
+    /// The curve in words, from its points: the model alone (k = 0), the
+    /// mean over fine-tuning draws at the smallest and largest k, and the
+    /// best adapted model (chosen on the held-out training photos) with its
+    /// interval, with the caveat that the measuring photos may share
+    /// signers with the training photos.
+    pub fn summary(&self) -> String {
+        let pct = |x: f64| format!("{:.1}%", 100.0 * x);
+        let mut s = match self.points.iter().find(|p| p.adapter.is_none()) {
+            Some(p) => format!(
+                "On {} real photos, Sign-MNIST alone reads {} {}",
+                p.measured.n,
+                pct(p.measured.accuracy),
+                p.measured.group_text()
+            ),
+            None => "The model alone was not measured".to_string(),
+        };
+        let tuned: Vec<&CurvePoint> = self
+            .points
+            .iter()
+            .filter(|p| p.adapter == Some(Adapter::FineTune))
+            .collect();
+        let mean_at = |k: &str| {
+            let at: Vec<&&CurvePoint> =
+                tuned.iter().filter(|p| p.per_letter.label() == k).collect();
+            let n = at.len().max(1) as f64;
+            let acc = at.iter().map(|p| p.measured.accuracy).sum::<f64>() / n;
+            let photos = at.iter().map(|p| p.photos_per_letter).sum::<f64>() / n;
+            (!at.is_empty()).then_some((acc, photos))
+        };
+        let mut labels: Vec<String> = tuned.iter().map(|p| p.per_letter.label()).collect();
+        labels.dedup();
+        for k in [labels.first(), labels.last()].into_iter().flatten() {
+            if let Some((acc, photos)) = mean_at(k) {
+                s += &format!(
+                    "; fine-tuned on {photos:.0} real source photos per letter: {} (mean of draws)",
+                    pct(acc)
+                );
+            }
+        }
+        if let Some(b) = self.best() {
+            s += &format!(
+                ". The best adapted model, chosen on held-out training photos ({}, {:.0} photos \
+                 per letter), reads {} {}",
+                b.run_id,
+                b.photos_per_letter,
+                pct(b.measured.accuracy),
+                b.measured.group_text()
+            );
+        }
+        s + ". The measuring photos share no source photo with the training photos but may \
+             share signers, so new signers may do worse."
+    }
+}

@@ -184,3 +184,26 @@ pub fn diagnose(
         field,
     })
 }
+
+impl Diagnosis {
+    /// Distance to the nearest training image, test half against field
+    /// photos: median and 5–95% range (the measure the test half's
+    /// near-copy check uses).
+    pub fn distance_table(&self) -> crate::display::Table {
+        let mut t = crate::display::Table::new(["photos", "median", "5%", "95%"]).with_caption(
+            "Distance to the nearest training image at 28×28 (lower: more like the training photos)",
+        );
+        for (name, q) in [
+            ("test half", self.distances.0),
+            ("real photos", self.distances.1),
+        ] {
+            t.push([
+                name.to_string(),
+                format!("{:.2}", q.median),
+                format!("{:.2}", q.q05),
+                format!("{:.2}", q.q95),
+            ]);
+        }
+        t
+    }
+}

@@ -55,6 +55,44 @@ impl Candidate {
     pub fn meets_goals(&self) -> bool {
         self.val_answered >= GOAL_ANSWERED && self.probes_unsure >= GOAL_PROBES_UNSURE
     }
+
+    /// True when, on the field photos, at least 80% are unsure or the
+    /// answered ones are at least twice as accurate as all of them.
+    pub fn meets_field_goal(&self) -> Option<bool> {
+        let f = self.field?;
+        let unsure = 1.0 - f.answered as f64 / f.n.max(1) as f64;
+        let answered_acc = f.answered_correct as f64 / f.answered.max(1) as f64;
+        let all_acc = f.all_correct as f64 / f.n.max(1) as f64;
+        Some(unsure >= 0.8 || (f.answered > 0 && answered_acc >= 2.0 * all_acc))
+    }
+
+    /// The rule's figures in one sentence, each goal said as met or missed.
+    pub fn summary(&self) -> String {
+        let said = |ok: bool| if ok { "goal met" } else { "goal missed" };
+        let mut s = format!(
+            "{}: answers {:.1}% of validation ({} at {:.0}%) and marks {:.1}% of noise and blank \
+             images unsure ({} at {:.0}%)",
+            self.name,
+            100.0 * self.val_answered,
+            said(self.val_answered >= GOAL_ANSWERED),
+            100.0 * GOAL_ANSWERED,
+            100.0 * self.probes_unsure,
+            said(self.probes_unsure >= GOAL_PROBES_UNSURE),
+            100.0 * GOAL_PROBES_UNSURE
+        );
+        if let (Some(f), Some(ok)) = (self.field, self.meets_field_goal()) {
+            s += &format!(
+                "; on {} real photos it is unsure of {:.1}%, and the answered ones are {:.1}% \
+                 right against {:.1}% for all ({})",
+                f.n,
+                100.0 * (1.0 - f.answered as f64 / f.n.max(1) as f64),
+                100.0 * f.answered_correct as f64 / f.answered.max(1) as f64,
+                100.0 * f.all_correct as f64 / f.n.max(1) as f64,
+                said(ok)
+            );
+        }
+        s + "."
+    }
 }
 
 /// The fitting data and, for measuring only, the field photos.

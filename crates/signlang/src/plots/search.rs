@@ -95,7 +95,11 @@ pub(super) fn colour(i: usize) -> RGBColor {
 
 /// [`optimisation_history`] of a whole study: the baseline run, then each
 /// named search outcome's stages ([`outcome_stages`]).
-pub fn study_history(baseline: &RunEntry, outcomes: &[(&SearchOutcome, &str)], chosen: &[&str]) -> Svg {
+pub fn study_history(
+    baseline: &RunEntry,
+    outcomes: &[(&SearchOutcome, &str)],
+    chosen: &[&str],
+) -> Svg {
     let mut stages = vec![("baseline".to_string(), vec![baseline.clone()])];
     for (outcome, name) in outcomes {
         stages.extend(outcome_stages(outcome, name));
