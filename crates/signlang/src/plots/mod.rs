@@ -49,11 +49,9 @@ mod search;
 mod settings;
 
 pub use calibration::*;
-#[allow(unused_imports)] // filled by the models branch
 pub use curves::*;
 pub use data::*;
 pub use distance::*;
-#[allow(unused_imports)] // filled by the evaluation branch
 pub use evaluation::*;
 pub use real::{learning_curve_real, CurveSample};
 pub use robustness::{corruption_samples, robustness_curves};
