@@ -267,7 +267,7 @@ photos unlike its training images. The export carries a rule, fitted on
 validation images and synthetic non-hand images (never on field photos),
 that says when the answer is not to be trusted: {usage}. The keys
 `unsure_score`, `unsure_threshold` (and `unsure_std_min`,
-`unsure_gradient_max` when the rule has an input gate) are in the ONNX
+`unsure_gradient_max`, `unsure_flat_max` when the rule has an input gate) are in the ONNX
 metadata and in `calibration.json` (`unsure`); the input contract is
 unchanged.
 "#

@@ -73,6 +73,10 @@ pub struct PixelStats {
     pub std: f64,
     /// Mean gradient magnitude `|dx| + |dy|` between neighbouring pixels (edge energy).
     pub gradient: f64,
+    /// Share of neighbouring pixel pairs (horizontal and vertical) with
+    /// exactly equal values: high for blank, blocky or pixelated images,
+    /// low for photos.
+    pub flat: f64,
 }
 
 /// [`PixelStats`] of 28×28 pixels (`0..=255`).
@@ -82,22 +86,25 @@ pub fn pixel_stats(pixels: &[u8]) -> PixelStats {
     let n = v.len() as f64;
     let mean = v.iter().sum::<f64>() / n;
     let std = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
-    let mut grad = 0.0;
+    let (mut grad, mut flat) = (0.0, 0usize);
     for y in 0..28 {
         for x in 0..28 {
             let p = v[y * 28 + x];
-            if x + 1 < 28 {
-                grad += (v[y * 28 + x + 1] - p).abs();
-            }
-            if y + 1 < 28 {
-                grad += (v[(y + 1) * 28 + x] - p).abs();
+            for q in [(x + 1 < 28).then(|| v[y * 28 + x + 1]), (y + 1 < 28).then(|| v[(y + 1) * 28 + x])]
+                .into_iter()
+                .flatten()
+            {
+                grad += (q - p).abs();
+                flat += usize::from(q == p);
             }
         }
     }
+    let pairs = 2.0 * 27.0 * 28.0;
     PixelStats {
         mean,
         std,
-        gradient: grad / (2.0 * 27.0 * 28.0),
+        gradient: grad / pairs,
+        flat: flat as f64 / pairs,
     }
 }
 
@@ -110,12 +117,18 @@ pub struct InputGate {
     pub std_min: f64,
     /// Highest mean gradient magnitude answered.
     pub gradient_max: f64,
+    /// Highest share of equal neighbouring pixels answered (absent in older
+    /// files: no bound).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flat_max: Option<f64>,
 }
 
 impl InputGate {
     /// True when the image passes the gate.
     pub fn passes(&self, stats: &PixelStats) -> bool {
-        stats.std >= self.std_min && stats.gradient <= self.gradient_max
+        stats.std >= self.std_min
+            && stats.gradient <= self.gradient_max
+            && self.flat_max.is_none_or(|m| stats.flat <= m)
     }
 }
 
@@ -150,9 +163,12 @@ impl UnsureRule {
             ScoreKind::NegativeEnergy => "logsumexp(logits)",
         };
         let gate = self.gate.map_or(String::new(), |g| {
+            let flat = g.flat_max.map_or(String::new(), |m| {
+                format!(", or the share of exactly equal neighbouring pixels is above {m:.4}")
+            });
             format!(
                 ", or when the 28x28 input's pixel standard deviation is below {:.4} or its mean \
-                 |dx|+|dy| between neighbouring pixels is above {:.4}",
+                 |dx|+|dy| between neighbouring pixels is above {:.4}{flat}",
                 g.std_min, g.gradient_max
             )
         });
@@ -168,6 +184,9 @@ impl UnsureRule {
         if let Some(g) = self.gate {
             out.push(("unsure_std_min".into(), g.std_min.to_string()));
             out.push(("unsure_gradient_max".into(), g.gradient_max.to_string()));
+            if let Some(m) = g.flat_max {
+                out.push(("unsure_flat_max".into(), m.to_string()));
+            }
         }
         out.push(("unsure_usage".into(), self.usage()));
         out

@@ -100,8 +100,11 @@ fn confidently_read_noise_is_rejected_by_the_chosen_rule() {
     );
     // A fresh noise image, read as P with logit 12, is unsure.
     let fresh = Probes::generate(1, 99, &empty());
-    let (unsure, _) = rule.decide(fresh.data.image(0), &logits(14, 12.0, 0), 1.0);
-    assert!(unsure);
+    for kind in [ProbeKind::WhiteNoise, ProbeKind::BlockyNoise, ProbeKind::Blank] {
+        let i = fresh.of_kind(kind)[0];
+        let (unsure, _) = rule.decide(fresh.data.image(i), &logits(14, 12.0, 0), 1.0);
+        assert!(unsure, "{kind:?} read confidently as P must be unsure");
+    }
     // A validation-like image read at logit 9 is answered.
     assert!(!rule.decide(&smooth(3), &logits(3, 9.0, 0), 1.0).0);
     // Logit-only candidates cannot separate: their noise rejection is 0%.
@@ -128,6 +131,7 @@ fn the_rule_round_trips_through_calibration_json_and_old_files_still_load() {
         gate: Some(InputGate {
             std_min: 0.02,
             gradient_max: 0.15,
+            flat_max: Some(0.4),
         }),
         fitted_on: "validation".into(),
     });
@@ -137,6 +141,7 @@ fn the_rule_round_trips_through_calibration_json_and_old_files_still_load() {
     assert!(
         keys.contains(&"unsure_score".to_string())
             && keys.contains(&"unsure_gradient_max".to_string())
+            && keys.contains(&"unsure_flat_max".to_string())
     );
     // Without a rule, decide falls back to the calibrated top probability.
     let old = base();

@@ -89,12 +89,14 @@ impl Scorer {
         let stats: Vec<_> = (0..val.len()).map(|i| pixel_stats(val.image(i))).collect();
         let std: Vec<f64> = stats.iter().map(|s| s.std).collect();
         let grad: Vec<f64> = stats.iter().map(|s| s.gradient).collect();
+        let flat: Vec<f64> = stats.iter().map(|s| s.flat).collect();
         Scorer {
             temperature,
             class_means,
             gate: InputGate {
                 std_min: super::quantile(&std, GATE_QUANTILE),
                 gradient_max: super::quantile(&grad, 1.0 - GATE_QUANTILE),
+                flat_max: Some(super::quantile(&flat, 1.0 - GATE_QUANTILE)),
             },
         }
     }

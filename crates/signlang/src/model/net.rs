@@ -65,50 +65,33 @@ impl Layer {
 }
 
 impl Net {
+    /// Index of the last linear layer (the layer count when there is none).
+    fn last_linear(&self) -> usize {
+        self.layers
+            .iter()
+            .rposition(|l| matches!(l, Layer::Linear(_)))
+            .unwrap_or(self.layers.len())
+    }
+
     /// The features the last linear layer reads (every layer before it),
     /// for adapters that refit only that layer ([`crate::adapt`]).
     pub fn features_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        let last = self
-            .layers
-            .iter()
-            .rposition(|l| matches!(l, Layer::Linear(_)))
-            .unwrap_or(self.layers.len());
         let mut x = xs.shallow_clone();
-        for layer in &self.layers[..last] {
+        for layer in &self.layers[..self.last_linear()] {
             x = layer.apply(&x, train);
         }
         x
     }
-}
 
-impl Net {
     /// Logits and penultimate features (the input of the last linear
-    /// layer) of `xs` in eval mode: `(N×24, N×F)`.
+    /// layer, flattened) of `xs` in eval mode: `(N×24, N×F)`.
     pub fn logits_and_features(&self, xs: &Tensor) -> (Tensor, Tensor) {
-        let last = self
-            .layers
-            .iter()
-            .rposition(|l| matches!(l, Layer::Linear(_)))
-            .unwrap_or(self.layers.len());
-        let mut x = xs.shallow_clone();
-        let mut features = None;
-        for (i, layer) in self.layers.iter().enumerate() {
-            if i == last {
-                features = Some(x.shallow_clone());
-            }
-            x = match layer {
-                Layer::InputNorm => standardise(&x),
-                Layer::Conv(c) => x.apply(c),
-                Layer::BatchNorm(b) => x.apply_t(b, false),
-                Layer::Act(a) => a.apply(&x),
-                Layer::MaxPool(k) => x.max_pool2d([*k, *k], [*k, *k], [0, 0], [1, 1], false),
-                Layer::Dropout(_) => x,
-                Layer::Flatten => x.flatten(1, -1),
-                Layer::Linear(l) => x.apply(l),
-            };
+        let features = self.features_t(xs, false);
+        let mut x = features.shallow_clone();
+        for layer in &self.layers[self.last_linear()..] {
+            x = layer.apply(&x, false);
         }
-        let features = features.unwrap_or_else(|| x.shallow_clone()).flatten(1, -1);
-        (x, features)
+        (x, features.flatten(1, -1))
     }
 }
 
