@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 use signlang::calibrate::Calibration;
 use signlang::data::{load_dataset, PIXELS};
-use signlang::evaluate::wilson_interval;
+use signlang::evaluate::grouped::group_interval;
 use signlang::export::{export_model, Classifier};
 use signlang::field::predict_file;
 use signlang::model::{DenseSpec, ModelSpec};
@@ -92,8 +92,10 @@ fn truth_from_name_scores_a_folder_and_names_bad_files() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "bad files must fail the command");
-    let ci = wilson_interval(4, 6, 0.95).percent();
-    assert!(stdout.contains(&format!("66.7% (4/6) {ci}")), "{stdout}");
+    // One image per source photo: the library's per-photo interval of 4 of 6.
+    let counts = [(1, 1), (1, 1), (1, 1), (1, 1), (1, 0), (1, 0)];
+    let ci = group_interval(&counts).0.percent();
+    assert!(stdout.contains(&format!("66.7% (4/6) {ci} on 6 source photos")), "{stdout}");
     assert!(stdout.contains("6 photos scored, 3 failed"), "{stdout}");
     assert!(stdout.contains("no calibration.json"), "{stdout}");
     for bad in ["C_9.png", "9_hand.png", "z_2.JPG"] {
