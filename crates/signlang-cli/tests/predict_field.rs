@@ -95,7 +95,10 @@ fn truth_from_name_scores_a_folder_and_names_bad_files() {
     // One image per source photo: the library's per-photo interval of 4 of 6.
     let counts = [(1, 1), (1, 1), (1, 1), (1, 1), (1, 0), (1, 0)];
     let ci = group_interval(&counts).0.percent();
-    assert!(stdout.contains(&format!("66.7% (4/6) {ci} on 6 source photos")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("66.7% (4/6) {ci} on 6 source photos")),
+        "{stdout}"
+    );
     assert!(stdout.contains("6 photos scored, 3 failed"), "{stdout}");
     assert!(stdout.contains("no calibration.json"), "{stdout}");
     for bad in ["C_9.png", "9_hand.png", "z_2.JPG"] {

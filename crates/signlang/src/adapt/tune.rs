@@ -118,8 +118,8 @@ pub fn score(
 }
 
 /// The fine-tuning settings, fixed a priori (no photo seen): Adam at 3e-4
-/// with a cosine decay, batches of 32, up to 40 epochs with early stopping
-/// (patience 10) on the held-out photos, label smoothing 0.1, and
+/// with a cosine decay, batches of 32, up to 25 epochs with early stopping
+/// (patience 8) on the held-out photos, label smoothing 0.1, and
 /// augmentation for real photos: a mirror (left hands), ±3 px, ±12°, ±15%
 /// zoom, ±0.2 brightness, ±30% contrast, γ = e^±0.3.
 pub fn fine_tune_config(seed: u64) -> TrainConfig {
@@ -128,10 +128,10 @@ pub fn fine_tune_config(seed: u64) -> TrainConfig {
         lr: 3e-4,
         schedule: Schedule::Cosine,
         batch_size: 32,
-        epochs: 40,
+        epochs: 25,
         label_smoothing: 0.1,
         early_stopping: Some(EarlyStopping {
-            patience: 10,
+            patience: 8,
             min_delta: 0.0,
         }),
         augmentation: Some(Augmentation {

@@ -90,9 +90,12 @@ pub fn pixel_stats(pixels: &[u8]) -> PixelStats {
     for y in 0..28 {
         for x in 0..28 {
             let p = v[y * 28 + x];
-            for q in [(x + 1 < 28).then(|| v[y * 28 + x + 1]), (y + 1 < 28).then(|| v[(y + 1) * 28 + x])]
-                .into_iter()
-                .flatten()
+            for q in [
+                (x + 1 < 28).then(|| v[y * 28 + x + 1]),
+                (y + 1 < 28).then(|| v[(y + 1) * 28 + x]),
+            ]
+            .into_iter()
+            .flatten()
             {
                 grad += (q - p).abs();
                 flat += usize::from(q == p);

@@ -100,7 +100,11 @@ fn confidently_read_noise_is_rejected_by_the_chosen_rule() {
     );
     // A fresh noise image, read as P with logit 12, is unsure.
     let fresh = Probes::generate(1, 99, &empty());
-    for kind in [ProbeKind::WhiteNoise, ProbeKind::BlockyNoise, ProbeKind::Blank] {
+    for kind in [
+        ProbeKind::WhiteNoise,
+        ProbeKind::BlockyNoise,
+        ProbeKind::Blank,
+    ] {
         let i = fresh.of_kind(kind)[0];
         let (unsure, _) = rule.decide(fresh.data.image(i), &logits(14, 12.0, 0), 1.0);
         assert!(unsure, "{kind:?} read confidently as P must be unsure");

@@ -302,7 +302,8 @@ pub fn robust_finals(finals: &[super::SeededFinal], scale: &Scale) -> Option<Pla
 /// Levers for real photos from Sign-MNIST alone, on the configuration
 /// chosen for apps (`chosen`, one of its runs): the same network and
 /// optimiser trained with [`Augmentation::domain_randomised`] and label
-/// smoothing 0.1 (a larger margin), once per seed of [`ROBUST_SEEDS`]: 2 runs.
+/// smoothing 0.1 (a larger margin), with the first seed of [`ROBUST_SEEDS`]:
+/// 1 run (the study's time on 2 cores allows one).
 /// They are judged like every final, on validation and its corrupted copies;
 /// real photos only measure them.
 pub fn domain_randomised(chosen: &RunEntry, scale: &Scale) -> Plan {
@@ -310,7 +311,7 @@ pub fn domain_randomised(chosen: &RunEntry, scale: &Scale) -> Plan {
     config.epochs = scale.epochs(12);
     config.augmentation = Some(Augmentation::domain_randomised());
     config.label_smoothing = 0.1;
-    let candidates = ROBUST_SEEDS
+    let candidates = ROBUST_SEEDS[..1]
         .iter()
         .map(|&seed| Candidate {
             label: format!(
