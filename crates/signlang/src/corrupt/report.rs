@@ -321,7 +321,7 @@ pub fn evaluate_robustness_net(
     seed: u64,
 ) -> Result<RobustnessReport, RobustnessError> {
     let predict =
-        |x: &Tensor| Ok::<_, RobustnessError>(crate::train::predict_proba(net, x, device));
+        |x: &Tensor| Ok::<_, RobustnessError>(crate::infer::predict_proba(net, x, device));
     evaluate_robustness(model, predict, data, seed, stderr_progress(model))
 }
 

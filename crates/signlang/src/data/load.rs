@@ -18,16 +18,12 @@
 //! [`quote`]: control characters escaped, long texts cut.
 
 use super::parse::{self, Line};
-use super::{DataError, PIXELS};
+use super::DataError;
 use flate2::read::MultiGzDecoder;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// Number of columns: the label and 784 pixels.
-pub const COLUMNS: usize = PIXELS + 1;
-
-/// Marks a cell that was empty or not an integer.
-pub const NULL: i32 = i32::MIN;
+pub use super::parse::{COLUMNS, NULL};
 
 /// A CSV as read: every parseable row with its cells, plus the lines that
 /// could not be parsed as rows at all.

@@ -9,7 +9,13 @@
 //! goes through [`str::parse::<i32>`], and becomes [`NULL`] when that fails
 //! too, so the checker can name it. Lines are found with `memchr`.
 
-use super::load::{COLUMNS, NULL};
+use super::PIXELS;
+
+/// Number of columns: the label and 784 pixels.
+pub const COLUMNS: usize = PIXELS + 1;
+
+/// Marks a cell that was empty or not an integer.
+pub const NULL: i32 = i32::MIN;
 
 /// What one data line turned out to be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
