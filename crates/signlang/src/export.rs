@@ -100,7 +100,7 @@ pub enum ExportError {
 }
 
 /// What [`export_model`] wrote.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExportInfo {
     /// The export directory.
     pub dir: PathBuf,

@@ -7,6 +7,7 @@
 //!
 //! | module | stage |
 //! |---|---|
+//! | [`cache`] | results kept on disk, keyed by everything they depend on (weights, data, parameters, the library's source) |
 //! | [`cpu`] | the CPU, its SIMD level and libtorch's back-ends, recorded with every timing |
 //! | [`corrupt`] | corrupted copies of images (MNIST-C style) and robustness reports |
 //! | [`data`] | load, check, fix, split by source photo, tensors |
@@ -31,6 +32,7 @@
 //! | `testing` | shared test fixtures (feature `test-support`) |
 
 pub mod adapt;
+pub mod cache;
 pub mod calibrate;
 pub mod corrupt;
 pub mod cpu;

@@ -39,7 +39,7 @@ pub const OUTPUT_NAME: &str = "logits";
 const SCRIPT: &str = include_str!("../../../scripts/export_onnx.py");
 
 /// Options of [`crate::export::export_model_with`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ExportOptions {
     /// Write `model.onnx` too (default true; needs the project venv).
     pub onnx: bool,

@@ -10,7 +10,7 @@ use super::*;
 use crate::display::Table;
 
 /// What a confidence threshold does on one set of predictions.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Operating {
     /// The threshold.
     pub threshold: f64,
@@ -25,6 +25,7 @@ pub struct Operating {
     /// Accepted share.
     pub coverage: f64,
     /// Accuracy on the accepted (NaN when none are accepted).
+    #[serde(with = "crate::cache::nan_as_null")]
     pub accuracy: f64,
     /// 95% Wilson interval of that accuracy.
     pub ci: Interval,

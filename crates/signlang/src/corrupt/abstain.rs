@@ -13,7 +13,7 @@ use crate::display::Table;
 use crate::NUM_CLASSES;
 
 /// The abstain rule on one version of the images.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AbstainRow {
     /// "clean" or the corruption's name.
     pub images: String,

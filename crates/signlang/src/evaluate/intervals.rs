@@ -5,11 +5,13 @@
 use statrs::distribution::{Beta, ContinuousCDF, Normal};
 
 /// A two-sided confidence interval for a proportion.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Interval {
     /// Lower bound.
+    #[serde(with = "crate::cache::nan_as_null")]
     pub lo: f64,
     /// Upper bound.
+    #[serde(with = "crate::cache::nan_as_null")]
     pub hi: f64,
 }
 

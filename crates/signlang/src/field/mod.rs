@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use tch::{Kind, Tensor};
 
+use crate::cache::{folder_checksum, Cache, Key};
 use crate::calibrate::{top1, Probs};
 use crate::data::PIXELS;
 use crate::display::{escape, Html};
@@ -122,7 +123,7 @@ pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FieldError> {
 }
 
 /// The model's answer for one image file.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Prediction {
     /// The image file.
     pub file: PathBuf,
@@ -295,6 +296,23 @@ pub fn report_from_env(export_dir: impl AsRef<Path>) -> Result<Option<FieldRepor
     };
     let classifier = Classifier::load(export_dir.as_ref())?;
     check_dir(&classifier, &dir).map(|r| Some(shown_from_project(r, &dir)))
+}
+
+/// [`report_from_env`], kept in `cache`: computed again only when a file
+/// of the export or of the photo folder (or the library) changed.
+pub fn report_from_env_cached(
+    export_dir: impl AsRef<Path>,
+    cache: &Cache,
+) -> Result<Option<FieldReport>, FieldError> {
+    let Some(dir) = dir_from_env() else {
+        return Ok(None);
+    };
+    let export_dir = export_dir.as_ref();
+    let key = Key::new("field-report")
+        .with(&dir)
+        .with(&folder_checksum(export_dir))
+        .with(&folder_checksum(&dir));
+    cache.get_or_compute(&key, || report_from_env(export_dir))
 }
 
 /// Names the folder relative to the project (`../shared/field/…`) rather

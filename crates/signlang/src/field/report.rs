@@ -16,7 +16,7 @@ pub const FIELD_UNIT_NOTE: &str = "each source photo once (versions of one photo
      may be too narrow";
 
 /// A scored field photo.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FieldRecord {
     /// The true class, from the file name.
     pub truth: u8,
@@ -32,7 +32,7 @@ impl FieldRecord {
 }
 
 /// A file that could not be scored.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FieldFailure {
     /// The file.
     pub file: PathBuf,
@@ -41,7 +41,7 @@ pub struct FieldFailure {
 }
 
 /// The result of a field check.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FieldReport {
     /// What was scored (a folder or "N files").
     pub source: String,

@@ -139,20 +139,27 @@ impl Study {
         validation: &Dataset,
         groups: &[u32],
     ) -> Result<RobustnessReport, StudyError> {
-        let data = corrupt::photo_sample(validation, groups);
-        let name = format!("{id} {}", self.get(id)?.spec.describe());
-        let predict = self.predictor(id)?;
+        let key = self
+            .cache_key("robustness-validation", id)?
+            .with(&validation.fingerprint())
+            .with(&groups)
+            .with(&VALIDATION_CORRUPTION_SEED);
         let started = std::time::Instant::now();
-        let report = corrupt::evaluate_robustness(
-            &name,
-            predict,
-            &data,
-            VALIDATION_CORRUPTION_SEED,
-            |_, _| {},
-        )
-        .map_err(StudyError::robustness(id))?;
+        let report = self.cache().get_or_compute(&key, || {
+            let data = corrupt::photo_sample(validation, groups);
+            let name = format!("{id} {}", self.get(id)?.spec.describe());
+            let predict = self.predictor(id)?;
+            corrupt::evaluate_robustness(
+                &name,
+                predict,
+                &data,
+                VALIDATION_CORRUPTION_SEED,
+                |_, _| {},
+            )
+            .map_err(StudyError::robustness(id))
+        })?;
         println!(
-            "{} ({:.0} s)",
+            "{} ({:.1} s)",
             report.summary_line(),
             started.elapsed().as_secs_f64()
         );
@@ -161,23 +168,6 @@ impl Study {
 }
 
 impl Study {
-    /// Exports run `id`'s model to `dir` ([`crate::export::export_model_with`]).
-    pub fn export_run(
-        &self,
-        id: &str,
-        dir: impl AsRef<std::path::Path>,
-        options: &crate::onnx::ExportOptions,
-    ) -> Result<crate::export::ExportInfo, StudyError> {
-        let (net, vs) = self.load_model(id)?;
-        let spec = &self.get(id)?.spec;
-        crate::export::export_model_with(dir, spec, &vs, &net, options).map_err(|source| {
-            StudyError::Export {
-                id: id.to_string(),
-                source,
-            }
-        })
-    }
-
     /// What the calibration of run `id` is fitted on: its probabilities on
     /// every validation image, and on [`corrupt::IMAGES_PER_PHOTO`] images
     /// of each validation photo under every corruption at severity
@@ -185,6 +175,22 @@ impl Study {
     /// validation leaves temperature scaling nothing to fit; the corrupted
     /// copies bring the errors an app will meet. Nothing is recorded.
     pub fn calibration_data(
+        &self,
+        id: &str,
+        validation: &Dataset,
+        groups: &[u32],
+    ) -> Result<(Vec<Probs>, Vec<u8>), StudyError> {
+        let key = self
+            .cache_key("calibration-data", id)?
+            .with(&validation.fingerprint())
+            .with(&groups)
+            .with(&(CALIBRATION_SEVERITY, VALIDATION_CORRUPTION_SEED));
+        self.cache().get_or_compute(&key, || {
+            self.calibration_data_uncached(id, validation, groups)
+        })
+    }
+
+    fn calibration_data_uncached(
         &self,
         id: &str,
         validation: &Dataset,
@@ -223,9 +229,17 @@ impl Study {
     ) -> Result<Vec<AbstainRow>, StudyError> {
         self.check_evaluable(id)?;
         let data = corrupt::photo_sample(test.dataset(), test.groups());
-        let predict = self.predictor(id)?;
-        let rows = corrupt::abstain_under_corruptions(predict, &data, calibration, severity, seed)
-            .map_err(StudyError::robustness(id))?;
+        let key = self
+            .cache_key("abstain-test", id)?
+            .with(&test.fingerprint())
+            .with(&test.groups())
+            .with(calibration)
+            .with(&(severity, seed));
+        let rows = self.cache().get_or_compute(&key, || {
+            let predict = self.predictor(id)?;
+            corrupt::abstain_under_corruptions(predict, &data, calibration, severity, seed)
+                .map_err(StudyError::robustness(id))
+        })?;
         let clean = &rows[0].operating;
         let what = format!(
             "abstain rule (threshold {:.4}) under corruptions at severity {severity}, {} images",

@@ -169,11 +169,18 @@ impl Study {
     /// A recorded run's evaluation on a dataset that is not the test split
     /// (validation, for example); nothing is recorded.
     pub fn evaluate_on(&self, id: &str, data: &Dataset) -> Result<Evaluation, StudyError> {
-        let (net, vs) = self.load_model(id)?;
-        crate::evaluate::evaluate(&net, data, vs.device()).map_err(|source| StudyError::Evaluate {
+        let failed = |source| StudyError::Evaluate {
             id: id.to_string(),
             source,
-        })
+        };
+        let key = self
+            .cache_key("predicted-classes", id)?
+            .with(&data.fingerprint());
+        let predicted: Vec<u8> = self.cache().get_or_compute(&key, || {
+            let (net, vs) = self.load_model(id)?;
+            crate::evaluate::predict_classes(&net, data, vs.device()).map_err(failed)
+        })?;
+        Evaluation::from_predictions(&data.classes, &predicted).map_err(failed)
     }
 }
 

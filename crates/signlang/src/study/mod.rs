@@ -8,6 +8,7 @@
 //!   weights/<run id>.safetensors
 //!   .lock                      held while the ledger is read-modified-written
 //!   locks/<run id>.lock        held by the process training that run
+//!   cache/                     evaluations of recorded runs (crate::cache), re-used by re-runs
 //! ```
 //!
 //! # Budget
@@ -61,6 +62,7 @@
 //! images, accuracy) in the ledger before returning predictions.
 
 pub mod app;
+mod cached;
 mod choices;
 mod error;
 mod files;

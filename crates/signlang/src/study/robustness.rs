@@ -22,9 +22,22 @@ impl Study {
         seed: u64,
     ) -> Result<RobustnessReport, StudyError> {
         self.check_evaluable(run_id)?;
+        let key = self
+            .cache_key("robustness-test", run_id)?
+            .with(&test.fingerprint())
+            .with(&test.groups())
+            .with(&seed);
+        let cache = self.cache();
+        if let Some(report) = cache.get::<RobustnessReport>(&key) {
+            // A cached result is still a look at the test split: it is recorded.
+            self.record_robustness_touch(run_id, test, seed, &report)?;
+            return Ok(report);
+        }
         let predict = self.predictor(run_id)?;
         let name = format!("{run_id} {}", self.get(run_id)?.spec.describe());
-        self.robustness_on_test_with(run_id, test, seed, &name, predict)
+        let report = self.robustness_on_test_with(run_id, test, seed, &name, predict)?;
+        cache.put(&key, &report);
+        Ok(report)
     }
 
     /// [`Study::robustness_on_test`] with any predictor (images → `N×24`
@@ -42,17 +55,29 @@ impl Study {
         let data = corrupt::photo_sample(test.dataset(), test.groups());
         let report = corrupt::evaluate_robustness(name, predict, &data, seed, |_, _| {})
             .map_err(StudyError::robustness(run_id))?;
+        self.record_robustness_touch(run_id, test, seed, &report)?;
+        Ok(report)
+    }
+
+    /// Records a robustness evaluation on the test split as a test touch.
+    fn record_robustness_touch(
+        &mut self,
+        run_id: &str,
+        test: &TestSplit,
+        seed: u64,
+        report: &RobustnessReport,
+    ) -> Result<(), StudyError> {
         let what = format!(
             "robustness (seed {seed}, {} images, at most {} per photo): clean {:.1}%, mean \
              corruption {:.1}%",
-            data.len(),
+            report.n_images,
             corrupt::IMAGES_PER_PHOTO,
             100.0 * report.clean,
             100.0 * report.mean_corruption_accuracy()
         );
         self.record_test_touch(run_id, test, report.clean, Some(what))?;
         println!("{} (recorded as a test touch)", report.summary_line());
-        Ok(report)
+        Ok(())
     }
 }
 

@@ -2,7 +2,7 @@
 //! a recorded run's weights and writes a [`TestTouch`] to the ledger before
 //! it hands the predictions back.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tch::Tensor;
 
 use super::{now_rfc3339, Study, StudyError, TestTouch};
@@ -12,7 +12,7 @@ use crate::NUM_CLASSES;
 
 /// Predictions of one run on the test split: plain data for metrics and
 /// plots.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TestPredictions {
     /// The evaluated run.
     pub run_id: String,
@@ -105,8 +105,16 @@ impl Study {
         test: &TestSplit,
     ) -> Result<TestPredictions, StudyError> {
         self.check_evaluable(run_id)?;
-        let predict = self.predictor(run_id)?;
-        self.evaluate_on_test_with(run_id, test, predict)
+        let key = self
+            .cache_key("test-predictions", run_id)?
+            .with(&test.fingerprint())
+            .with(&test.groups());
+        let preds = self.cache().get_or_compute(&key, || {
+            Self::predict_test(run_id, test, self.predictor(run_id)?)
+        })?;
+        // A cached result is still a look at the test split: it is recorded.
+        self.record_test_touch(run_id, test, preds.accuracy(), None)?;
+        Ok(preds)
     }
 
     pub(crate) fn check_evaluable(&self, run_id: &str) -> Result<(), StudyError> {
@@ -123,6 +131,7 @@ impl Study {
     /// [`Study::evaluate_on_test`] with any predictor (images `N×1×28×28` in
     /// `[0, 1]` → probabilities `N×24`); crate-internal so that the test
     /// images never leave the library unrecorded.
+    #[cfg(test)]
     pub(crate) fn evaluate_on_test_with(
         &mut self,
         run_id: &str,
@@ -130,12 +139,20 @@ impl Study {
         predict: impl FnOnce(&Tensor) -> Result<Tensor, StudyError>,
     ) -> Result<TestPredictions, StudyError> {
         self.check_evaluable(run_id)?;
-        let data = test.dataset();
-        let probs = predict(&data.images())?;
-        let preds =
-            TestPredictions::from_probabilities(run_id, &data.classes, test.groups(), &probs)?;
+        let preds = Self::predict_test(run_id, test, predict)?;
         self.record_test_touch(run_id, test, preds.accuracy(), None)?;
         Ok(preds)
+    }
+
+    /// Predictions of `predict` on the test split; nothing is recorded.
+    fn predict_test(
+        run_id: &str,
+        test: &TestSplit,
+        predict: impl FnOnce(&Tensor) -> Result<Tensor, StudyError>,
+    ) -> Result<TestPredictions, StudyError> {
+        let data = test.dataset();
+        let probs = predict(&data.images())?;
+        TestPredictions::from_probabilities(run_id, &data.classes, test.groups(), &probs)
     }
 
     /// Writes a [`TestTouch`] for run `run_id` on `test` to the ledger
