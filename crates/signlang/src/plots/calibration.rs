@@ -67,7 +67,10 @@ pub fn reliability_diagram(sets: &[PredictionSet]) -> Svg {
         let mut chart = chart(area, caption, axes, 0.0, 48)?;
         let diagonal = BLACK.mix(0.4);
         chart
-            .draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], diagonal.stroke_width(1)))?
+            .draw_series(LineSeries::new(
+                [(0.0, 0.0), (1.0, 1.0)],
+                diagonal.stroke_width(1),
+            ))?
             .label("perfect calibration")
             .legend(line_key(diagonal.into()));
         for (i, label, pts) in &series {
@@ -105,7 +108,10 @@ pub fn coverage_accuracy(sets: &[PredictionSet], threshold: Option<f64>) -> Svg 
         None => "Coverage against accuracy".to_string(),
     };
     super::plot((640, 460), |area| {
-        let axes = ("coverage (share of images answered)", "accuracy on answered images");
+        let axes = (
+            "coverage (share of images answered)",
+            "accuracy on answered images",
+        );
         let mut chart = chart(area, title, axes, y_min, 52)?;
         for (i, ((name, probs, truth), curve)) in sets.iter().zip(&curves).enumerate() {
             let c = colour(i);

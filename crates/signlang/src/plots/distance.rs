@@ -88,7 +88,9 @@ fn draw<DB: DrawingBackend>(
         chart.draw_series(points.iter().map(|&(x, y, lo, hi)| {
             ErrorBar::new_vertical(x, lo, y, hi, colour.stroke_width(2), 8)
         }))?;
-        let dots = points.iter().map(|&(x, y, _, _)| Circle::new((x, y), 5, colour.filled()));
+        let dots = points
+            .iter()
+            .map(|&(x, y, _, _)| Circle::new((x, y), 5, colour.filled()));
         chart
             .draw_series(dots)?
             .label(name.to_string())

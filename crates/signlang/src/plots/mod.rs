@@ -41,7 +41,9 @@ pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTran
     border: f64,
 ) -> Result<(), PlotError> {
     let mut labels = chart.configure_series_labels();
-    labels.position(position).background_style(WHITE.mix(background));
+    labels
+        .position(position)
+        .background_style(WHITE.mix(background));
     labels.border_style(BLACK.mix(border)).draw()?;
     Ok(())
 }
