@@ -42,13 +42,16 @@ fn chart<'a, 'b>(
     Ok(chart)
 }
 
+/// One set in the reliability diagram: its index (for its colour), its
+/// legend label, and per non-empty bin (confidence, accuracy, share).
+type BinSeries = (usize, String, Vec<(f64, f64, f64)>);
+
 /// Reliability diagram: for each set, the accuracy of each of the 15
 /// confidence bins against its mean confidence (dot size grows with the
 /// bin's share of images), and the diagonal of perfect calibration. The
 /// legend gives each set's ECE.
 pub fn reliability_diagram(sets: &[PredictionSet]) -> Svg {
-    // Per set: its legend label and (confidence, accuracy, share) per bin.
-    let series: Vec<(usize, String, Vec<(f64, f64, f64)>)> = sets
+    let series: Vec<BinSeries> = sets
         .iter()
         .enumerate()
         .filter_map(|(i, (name, probs, truth))| {
