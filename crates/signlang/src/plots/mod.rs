@@ -40,11 +40,12 @@ pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTran
     background: f64,
     border: f64,
 ) -> Result<(), PlotError> {
-    let mut labels = chart.configure_series_labels();
-    labels
+    chart
+        .configure_series_labels()
         .position(position)
-        .background_style(WHITE.mix(background));
-    labels.border_style(BLACK.mix(border)).draw()?;
+        .background_style(WHITE.mix(background))
+        .border_style(BLACK.mix(border))
+        .draw()?;
     Ok(())
 }
 
