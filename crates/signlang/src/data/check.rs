@@ -132,6 +132,65 @@ impl CheckReport {
         notes
     }
 
+    /// Problems of the kinds `f` picks.
+    fn count(&self, f: fn(&ProblemKind) -> bool) -> usize {
+        self.problems.iter().filter(|p| f(&p.kind)).count()
+    }
+
+    /// The findings as `(check, result)` rows.
+    fn findings(&self) -> [(&'static str, String); 10] {
+        use ProblemKind as K;
+        let count = |f| self.count(f);
+        let pair = |a: usize, b: usize| format!("{a} / {b}");
+        let letters = self.class_counts.iter().filter(|&&n| n > 0).count();
+        let (min, max) = min_max(&self.class_counts);
+        [
+            ("rows", self.rows.to_string()),
+            (
+                "columns",
+                format!("{} (header label, pixel1..pixel784: ok)", self.columns),
+            ),
+            (
+                "line ends",
+                if self.crlf { "CRLF" } else { "LF" }.to_string(),
+            ),
+            (
+                "rows with wrong field count / blank",
+                pair(
+                    count(|k| matches!(k, K::FieldCount { .. })),
+                    count(|k| matches!(k, K::Blank)),
+                ),
+            ),
+            (
+                "missing / non-numeric cells",
+                pair(
+                    count(|k| matches!(k, K::MissingCell { .. })),
+                    count(|k| matches!(k, K::NotANumber { .. })),
+                ),
+            ),
+            (
+                "labels outside 0..24 / equal to 9 (J)",
+                pair(
+                    count(|k| matches!(k, K::LabelOutOfRange { .. })),
+                    count(|k| matches!(k, K::LabelJ)),
+                ),
+            ),
+            (
+                "pixels outside 0..255",
+                count(|k| matches!(k, K::PixelOutOfRange { .. })).to_string(),
+            ),
+            (
+                "invalid rows (dropped by fix)",
+                self.invalid_rows.len().to_string(),
+            ),
+            ("exact duplicate rows", self.duplicates.len().to_string()),
+            (
+                "letters present",
+                format!("{letters} of 24 (per letter: {min}..{max} images)"),
+            ),
+        ]
+    }
+
     /// The report as a table of findings (HTML inline in evcxr, text in terminals).
     pub fn to_display(&self) -> Html {
         let name = self.path.file_name().map_or_else(
@@ -139,59 +198,9 @@ impl CheckReport {
             |n| n.to_string_lossy().into_owned(),
         );
         let mut t = Table::new(["check", "result"]).with_caption(format!("Data check: {name}"));
-        t.push(["rows".to_string(), self.rows.to_string()]);
-        t.push([
-            "columns".to_string(),
-            format!("{} (header label, pixel1..pixel784: ok)", self.columns),
-        ]);
-        t.push([
-            "line ends".to_string(),
-            if self.crlf { "CRLF" } else { "LF" }.to_string(),
-        ]);
-        let count =
-            |f: fn(&ProblemKind) -> bool| self.problems.iter().filter(|p| f(&p.kind)).count();
-        t.push([
-            "rows with wrong field count / blank".to_string(),
-            format!(
-                "{} / {}",
-                count(|k| matches!(k, ProblemKind::FieldCount { .. })),
-                count(|k| matches!(k, ProblemKind::Blank))
-            ),
-        ]);
-        t.push([
-            "missing / non-numeric cells".to_string(),
-            format!(
-                "{} / {}",
-                count(|k| matches!(k, ProblemKind::MissingCell { .. })),
-                count(|k| matches!(k, ProblemKind::NotANumber { .. }))
-            ),
-        ]);
-        t.push([
-            "labels outside 0..24 / equal to 9 (J)".to_string(),
-            format!(
-                "{} / {}",
-                count(|k| matches!(k, ProblemKind::LabelOutOfRange { .. })),
-                count(|k| matches!(k, ProblemKind::LabelJ))
-            ),
-        ]);
-        t.push([
-            "pixels outside 0..255".to_string(),
-            count(|k| matches!(k, ProblemKind::PixelOutOfRange { .. })).to_string(),
-        ]);
-        t.push([
-            "invalid rows (dropped by fix)".to_string(),
-            self.invalid_rows.len().to_string(),
-        ]);
-        t.push([
-            "exact duplicate rows".to_string(),
-            self.duplicates.len().to_string(),
-        ]);
-        let letters = self.class_counts.iter().filter(|&&n| n > 0).count();
-        let (min, max) = min_max(&self.class_counts);
-        t.push([
-            "letters present".to_string(),
-            format!("{letters} of 24 (per letter: {min}..{max} images)"),
-        ]);
+        for (check, result) in self.findings() {
+            t.push([check.to_string(), result]);
+        }
         let mut html = t.to_html();
         let mut text = t.to_text();
         for note in self.notes() {
@@ -199,10 +208,9 @@ impl CheckReport {
             text += &format!("Note: {note}\n");
         }
         if !self.problems.is_empty() {
-            let shown = self.problems.iter().take(20);
             html += "<p><b>First problems:</b></p><ul>";
             text += "First problems:\n";
-            for p in shown {
+            for p in self.problems.iter().take(20) {
                 html += &format!("<li>{}</li>", escape(&p.to_string()));
                 text += &format!("  {p}\n");
             }
@@ -235,22 +243,18 @@ fn min_max(counts: &[usize]) -> (usize, usize) {
     )
 }
 
-/// Checks a raw table and builds its report.
-pub fn check(table: &RawTable) -> CheckReport {
-    let mut problems: Vec<Problem> = Vec::new();
-    for &(row, found) in &table.ragged {
-        problems.push(Problem {
-            row,
-            kind: ProblemKind::FieldCount { found },
-        });
-    }
-    for &row in &table.blank {
-        problems.push(Problem {
-            row,
-            kind: ProblemKind::Blank,
-        });
-    }
-    for (row, c, text) in &table.bad_cells {
+/// Problems found while parsing: wrong field counts, blank rows, empty
+/// and non-numeric cells.
+fn parse_problems(table: &RawTable) -> Vec<Problem> {
+    let ragged = table.ragged.iter().map(|&(row, found)| Problem {
+        row,
+        kind: ProblemKind::FieldCount { found },
+    });
+    let blank = table.blank.iter().map(|&row| Problem {
+        row,
+        kind: ProblemKind::Blank,
+    });
+    let cells = table.bad_cells.iter().map(|(row, c, text)| {
         let column = column_name(*c);
         let kind = if text.trim().is_empty() {
             ProblemKind::MissingCell { column }
@@ -260,41 +264,47 @@ pub fn check(table: &RawTable) -> CheckReport {
                 text: text.clone(),
             }
         };
-        problems.push(Problem { row: *row, kind });
+        Problem { row: *row, kind }
+    });
+    ragged.chain(blank).chain(cells).collect()
+}
+
+/// The class of a parsed label, or what is wrong with it.
+fn label_class(label: i64) -> Result<u8, ProblemKind> {
+    if label == LABEL_J {
+        return Err(ProblemKind::LabelJ);
     }
+    class_of_label(label).ok_or(ProblemKind::LabelOutOfRange { label })
+}
+
+/// Adds the problems of parsed values (labels, pixels) to `problems` and
+/// returns the images per class of the rows with valid labels.
+fn value_problems(table: &RawTable, problems: &mut Vec<Problem>) -> [usize; NUM_CLASSES] {
     let mut class_counts = [0usize; NUM_CLASSES];
     for i in 0..table.len() {
         let row = table.rows[i];
         let cells = table.row(i);
-        let label = cells[0];
-        if label != NULL {
-            let label = i64::from(label);
-            if label == LABEL_J {
-                problems.push(Problem {
-                    row,
-                    kind: ProblemKind::LabelJ,
-                });
-            } else if let Some(class) = class_of_label(label) {
-                class_counts[class as usize] += 1;
-            } else {
-                problems.push(Problem {
-                    row,
-                    kind: ProblemKind::LabelOutOfRange { label },
-                });
+        if cells[0] != NULL {
+            match label_class(i64::from(cells[0])) {
+                Ok(class) => class_counts[class as usize] += 1,
+                Err(kind) => problems.push(Problem { row, kind }),
             }
         }
         for (c, &v) in cells.iter().enumerate().skip(1) {
             if v != NULL && !(0..=255).contains(&v) {
-                problems.push(Problem {
-                    row,
-                    kind: ProblemKind::PixelOutOfRange {
-                        column: column_name(c),
-                        value: i64::from(v),
-                    },
-                });
+                let (column, value) = (column_name(c), i64::from(v));
+                let kind = ProblemKind::PixelOutOfRange { column, value };
+                problems.push(Problem { row, kind });
             }
         }
     }
+    class_counts
+}
+
+/// Checks a raw table and builds its report.
+pub fn check(table: &RawTable) -> CheckReport {
+    let mut problems = parse_problems(table);
+    let class_counts = value_problems(table, &mut problems);
     problems.sort_by_key(|p| p.row);
     let mut invalid_rows: Vec<u32> = problems.iter().map(|p| p.row).collect();
     invalid_rows.dedup();

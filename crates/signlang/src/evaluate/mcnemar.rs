@@ -224,6 +224,48 @@ fn discordant_by_group(
     out
 }
 
+/// Durkalski's clustered McNemar statistic from the per-group differences
+/// (discordant pairs A-only minus B-only), and its p-value (χ², 1 df).
+fn durkalski(diffs: &[f64]) -> (f64, f64) {
+    let sum: f64 = diffs.iter().sum();
+    let sum_sq: f64 = diffs.iter().map(|d| d * d).sum();
+    let statistic = if sum_sq > 0.0 {
+        sum * sum / sum_sq
+    } else {
+        0.0
+    };
+    let p = if statistic > 0.0 {
+        ChiSquared::new(1.0).expect("df 1").sf(statistic)
+    } else {
+        1.0
+    };
+    (statistic, p)
+}
+
+/// The accuracy difference A − B over `n` images and its 95% interval,
+/// with a cluster-robust standard error over the groups `per`
+/// (`(images, A-only, B-only)`) and their differences `diffs`.
+fn clustered_difference(per: &[(usize, usize, usize)], diffs: &[f64], n: f64) -> (f64, Interval) {
+    let difference = diffs.iter().sum::<f64>() / n;
+    let g = per.len() as f64;
+    let ss: f64 = per
+        .iter()
+        .zip(diffs)
+        .map(|(&(nk, _, _), d)| (d - difference * nk as f64).powi(2))
+        .sum();
+    let se = if g > 1.0 {
+        (g / (g - 1.0) * ss).sqrt() / n
+    } else {
+        0.0
+    };
+    let z = z_of(0.95);
+    let ci = Interval {
+        lo: (difference - z * se).max(-1.0),
+        hi: (difference + z * se).min(1.0),
+    };
+    (difference, ci)
+}
+
 /// Clustered McNemar test of models A and B on the same images, grouped by
 /// `groups` (one id per image).
 pub fn clustered_mcnemar(
@@ -245,35 +287,11 @@ pub fn clustered_mcnemar(
         .iter()
         .map(|&(_, bk, ck)| bk as f64 - ck as f64)
         .collect();
-    let sum: f64 = diffs.iter().sum();
-    let sum_sq: f64 = diffs.iter().map(|d| d * d).sum();
-    let durkalski = if sum_sq > 0.0 {
-        sum * sum / sum_sq
-    } else {
-        0.0
-    };
-    let durkalski_p = if durkalski > 0.0 {
-        ChiSquared::new(1.0).expect("df 1").sf(durkalski)
-    } else {
-        1.0
-    };
+    let (durkalski, durkalski_p) = durkalski(&diffs);
     let a_better = per.iter().filter(|p| p.1 > p.2).count();
     let b_better = per.iter().filter(|p| p.2 > p.1).count();
     let m = a_better + b_better;
-    let n = truth.len() as f64;
-    let difference = sum / n;
-    let g = per.len() as f64;
-    let ss: f64 = per
-        .iter()
-        .zip(&diffs)
-        .map(|(&(nk, _, _), d)| (d - difference * nk as f64).powi(2))
-        .sum();
-    let se = if g > 1.0 {
-        (g / (g - 1.0) * ss).sqrt() / n
-    } else {
-        0.0
-    };
-    let z = z_of(0.95);
+    let (difference, difference_ci) = clustered_difference(&per, &diffs, truth.len() as f64);
     Ok(ClusteredMcNemar {
         images,
         groups: per.len(),
@@ -284,10 +302,7 @@ pub fn clustered_mcnemar(
         sign_p: sign_test(a_better, b_better),
         sign_p_floor: (2.0 * 0.5f64.powi(m as i32)).min(1.0),
         difference,
-        difference_ci: Interval {
-            lo: (difference - z * se).max(-1.0),
-            hi: (difference + z * se).min(1.0),
-        },
+        difference_ci,
     })
 }
 

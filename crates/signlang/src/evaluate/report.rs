@@ -193,6 +193,69 @@ impl<'a> ClientReport<'a> {
         s
     }
 
+    /// The answers about the best model alone: `(question, answer)`.
+    fn best_answers(&self) -> Vec<[String; 2]> {
+        let b = self.best;
+        let mut rows = vec![[
+            "accuracy (unbiased estimate)".to_string(),
+            format!(
+                "{:.2}% ({} of {}); 95% CI per source photo {}; per image {} (too narrow: \
+                 near-copies are not independent)",
+                100.0 * b.accuracy,
+                b.correct,
+                b.n,
+                group_cell(b.grouped.as_ref()),
+                b.ci.percent()
+            ),
+        ]];
+        if let Some(g) = &b.grouped {
+            rows.push(["how much evidence".to_string(), design_effect_text(g)]);
+        }
+        rows.push([
+            "letter with the lowest accuracy".to_string(),
+            b.lowest_letter_text(),
+        ]);
+        rows.push(["most common error".to_string(), self.most_common_error()]);
+        rows
+    }
+
+    /// The answers from the further evidence given (second model, seeds,
+    /// real photos, photos without near-copies): `(question, answer)`.
+    fn further_answers(&self) -> Vec<[String; 2]> {
+        let mut rows = Vec::new();
+        if let Some(sec) = &self.second {
+            rows.push([
+                format!("{} significantly better than {}?", self.best_name, sec.name),
+                sec.test.verdict(self.best_name, sec.name, 0.05),
+            ]);
+        }
+        for s in &self.seeds {
+            let (lo, mean, hi) = s.range();
+            rows.push([
+                format!("{}: test accuracy over {} seeds", s.name, s.runs.len()),
+                format!(
+                    "mean {:.2}%, range {:.2}–{:.2}%",
+                    100.0 * mean,
+                    100.0 * lo,
+                    100.0 * hi
+                ),
+            ]);
+        }
+        if let Some(first) = self.app_readiness.first() {
+            rows.push([
+                "would an app work? (real photos)".to_string(),
+                first.clone(),
+            ]);
+        }
+        if let Some(n) = &self.novel {
+            rows.push([
+                "photos with no near-copy in the training CSV".to_string(),
+                format!("{}; 95% CI {}", n.point(), n.group_text()),
+            ]);
+        }
+        rows
+    }
+
     /// The brief's questions and their answers.
     pub fn answers(&self) -> Table {
         let b = self.best;
@@ -204,55 +267,12 @@ impl<'a> ClientReport<'a> {
                 g.groups
             ))
         ));
-        t.push([
-            "accuracy (unbiased estimate)".to_string(),
-            format!(
-                "{:.2}% ({} of {}); 95% CI per source photo {}; per image {} (too narrow: \
-                 near-copies are not independent)",
-                100.0 * b.accuracy,
-                b.correct,
-                b.n,
-                group_cell(b.grouped.as_ref()),
-                b.ci.percent()
-            ),
-        ]);
-        if let Some(g) = &b.grouped {
-            t.push(["how much evidence".to_string(), design_effect_text(g)]);
-        }
-        t.push([
-            "letter with the lowest accuracy".to_string(),
-            b.lowest_letter_text(),
-        ]);
-        t.push(["most common error".to_string(), self.most_common_error()]);
-        if let Some(sec) = &self.second {
-            t.push([
-                format!("{} significantly better than {}?", self.best_name, sec.name),
-                sec.test.verdict(self.best_name, sec.name, 0.05),
-            ]);
-        }
-        for s in &self.seeds {
-            let (lo, mean, hi) = s.range();
-            t.push([
-                format!("{}: test accuracy over {} seeds", s.name, s.runs.len()),
-                format!(
-                    "mean {:.2}%, range {:.2}–{:.2}%",
-                    100.0 * mean,
-                    100.0 * lo,
-                    100.0 * hi
-                ),
-            ]);
-        }
-        if let Some(first) = self.app_readiness.first() {
-            t.push([
-                "would an app work? (real photos)".to_string(),
-                first.clone(),
-            ]);
-        }
-        if let Some(n) = &self.novel {
-            t.push([
-                "photos with no near-copy in the training CSV".to_string(),
-                format!("{}; 95% CI {}", n.point(), n.group_text()),
-            ]);
+        for row in self
+            .best_answers()
+            .into_iter()
+            .chain(self.further_answers())
+        {
+            t.push(row);
         }
         t
     }

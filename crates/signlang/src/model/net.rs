@@ -4,7 +4,7 @@
 use tch::nn::{self, ModuleT};
 use tch::Tensor;
 
-use super::{Activation, DenseSpec, ModelSpec, Padding};
+use super::{Activation, ConvBlock, DenseSpec, ModelSpec, Padding};
 use crate::runtime::channels_last;
 use crate::NUM_CLASSES;
 
@@ -157,33 +157,78 @@ pub(super) enum Planned {
     },
 }
 
+/// Plans dense layers from `fin` inputs: each hidden layer (with batch
+/// norm, activation, dropout as set), then the 24 outputs.
+fn plan_dense(out: &mut Vec<Planned>, d: &DenseSpec, mut fin: i64) {
+    for &h in &d.hidden {
+        out.push(Planned::Linear { fin, fout: h });
+        if d.batch_norm {
+            out.push(Planned::BatchNorm {
+                c: h,
+                shape: vec![h],
+            });
+        }
+        out.push(Planned::Act(d.activation, vec![h]));
+        if d.dropout > 0.0 {
+            out.push(Planned::Dropout(d.dropout, vec![h]));
+        }
+        fin = h;
+    }
+    out.push(Planned::Linear {
+        fin,
+        fout: NUM_CLASSES as i64,
+    });
+}
+
+/// Plans one convolution block on `ch` channels of `side`×`side` and
+/// returns the channels and side after it.
+fn plan_block(
+    out: &mut Vec<Planned>,
+    b: &ConvBlock,
+    act: Activation,
+    ch: i64,
+    side: i64,
+) -> (i64, i64) {
+    let pad = match b.padding {
+        Padding::Same => b.kernel / 2,
+        Padding::Valid => 0,
+    };
+    let mut side = side + 2 * pad - b.kernel + 1;
+    out.push(Planned::Conv {
+        cin: ch,
+        cout: b.filters,
+        k: b.kernel,
+        pad,
+        shape: [b.filters, side, side],
+        padding: b.padding,
+    });
+    let ch = b.filters;
+    let mut shape = vec![ch, side, side];
+    if b.batch_norm {
+        out.push(Planned::BatchNorm {
+            c: ch,
+            shape: shape.clone(),
+        });
+    }
+    out.push(Planned::Act(act, shape.clone()));
+    if let Some(p) = b.pool {
+        side /= p;
+        out.push(Planned::MaxPool(p, [ch, side, side]));
+        shape = vec![ch, side, side];
+    }
+    if b.dropout > 0.0 {
+        out.push(Planned::Dropout(b.dropout, shape));
+    }
+    (ch, side)
+}
+
 impl ModelSpec {
     pub(super) fn plan(&self) -> Vec<Planned> {
         let mut out = Vec::new();
-        let dense = |out: &mut Vec<Planned>, d: &DenseSpec, mut fin: i64| {
-            for &h in &d.hidden {
-                out.push(Planned::Linear { fin, fout: h });
-                if d.batch_norm {
-                    out.push(Planned::BatchNorm {
-                        c: h,
-                        shape: vec![h],
-                    });
-                }
-                out.push(Planned::Act(d.activation, vec![h]));
-                if d.dropout > 0.0 {
-                    out.push(Planned::Dropout(d.dropout, vec![h]));
-                }
-                fin = h;
-            }
-            out.push(Planned::Linear {
-                fin,
-                fout: NUM_CLASSES as i64,
-            });
-        };
         match self {
             ModelSpec::Dense(d) => {
                 out.push(Planned::Flatten(784));
-                dense(&mut out, d, 784);
+                plan_dense(&mut out, d, 784);
             }
             ModelSpec::Cnn(c) => {
                 let (mut ch, mut side) = (1i64, 28i64);
@@ -191,41 +236,11 @@ impl ModelSpec {
                     out.push(Planned::InputNorm([1, 28, 28]));
                 }
                 for b in &c.blocks {
-                    let pad = match b.padding {
-                        Padding::Same => b.kernel / 2,
-                        Padding::Valid => 0,
-                    };
-                    side = side + 2 * pad - b.kernel + 1;
-                    out.push(Planned::Conv {
-                        cin: ch,
-                        cout: b.filters,
-                        k: b.kernel,
-                        pad,
-                        shape: [b.filters, side, side],
-                        padding: b.padding,
-                    });
-                    ch = b.filters;
-                    let shape = vec![ch, side, side];
-                    if b.batch_norm {
-                        out.push(Planned::BatchNorm {
-                            c: ch,
-                            shape: shape.clone(),
-                        });
-                    }
-                    out.push(Planned::Act(c.activation, shape.clone()));
-                    let mut shape = shape;
-                    if let Some(p) = b.pool {
-                        side /= p;
-                        out.push(Planned::MaxPool(p, [ch, side, side]));
-                        shape = vec![ch, side, side];
-                    }
-                    if b.dropout > 0.0 {
-                        out.push(Planned::Dropout(b.dropout, shape));
-                    }
+                    (ch, side) = plan_block(&mut out, b, c.activation, ch, side);
                 }
                 let flat = ch * side * side;
                 out.push(Planned::Flatten(flat));
-                dense(&mut out, &c.head, flat);
+                plan_dense(&mut out, &c.head, flat);
             }
         }
         out

@@ -9,83 +9,86 @@ use crate::calibrate::{
 };
 use crate::display::Svg;
 
-use super::SERIES_COLOURS;
+use super::{legend, line_key, series_colour as colour, PlotError};
 
 /// A named set of predictions: name, class probabilities, true classes.
 pub type PredictionSet<'a> = (&'a str, &'a [Probs], &'a [u8]);
 
-fn colour(i: usize) -> RGBColor {
-    SERIES_COLOURS[i % SERIES_COLOURS.len()]
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<F64, F64>>;
+type F64 = plotters::coord::types::RangedCoordf64;
+type Root<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+
+/// A chart with a caption, axis titles and no fine grid, over
+/// `[0, 1] × [y_min, 1]`, its y labels `y_label_width` pixels wide.
+fn chart<'a, 'b>(
+    area: &'a Root<'b>,
+    caption: String,
+    (x_desc, y_desc): (&str, &str),
+    y_min: f64,
+    y_label_width: u32,
+) -> Result<Chart<'a, 'b>, PlotError> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, ("sans-serif", 16))
+        .margin(10)
+        .x_label_area_size(36)
+        .y_label_area_size(y_label_width)
+        .build_cartesian_2d(0f64..1f64, y_min..1f64)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    Ok(chart)
 }
+
+/// One set in the reliability diagram: its index (for its colour), its
+/// legend label, and per non-empty bin (confidence, accuracy, share).
+type BinSeries = (usize, String, Vec<(f64, f64, f64)>);
 
 /// Reliability diagram: for each set, the accuracy of each of the 15
 /// confidence bins against its mean confidence (dot size grows with the
 /// bin's share of images), and the diagonal of perfect calibration. The
 /// legend gives each set's ECE.
 pub fn reliability_diagram(sets: &[PredictionSet]) -> Svg {
-    super::render((560, 520), |area| {
-        let mut chart = ChartBuilder::on(area)
-            .caption(
-                format!("Reliability diagram ({ECE_BINS} confidence bins)"),
-                ("sans-serif", 16),
-            )
-            .margin(10)
-            .x_label_area_size(36)
-            .y_label_area_size(48)
-            .build_cartesian_2d(0f64..1f64, 0f64..1f64)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("confidence (top-1 probability)")
-            .y_desc("accuracy")
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(|e| e.to_string())?;
+    let series: Vec<BinSeries> = sets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (name, probs, truth))| {
+            let bins = reliability_bins(probs, truth, ECE_BINS).ok()?;
+            let ece = expected_calibration_error(probs, truth).ok()?;
+            let n = probs.len() as f64;
+            let pts = bins.iter().filter(|b| b.n > 0);
+            let pts = pts.map(|b| (b.confidence, b.accuracy, b.n as f64 / n));
+            let label = format!("{name} (n = {}, ECE {ece:.4})", probs.len());
+            Some((i, label, pts.collect()))
+        })
+        .collect();
+    super::plot((560, 520), |area| {
+        let caption = format!("Reliability diagram ({ECE_BINS} confidence bins)");
+        let axes = ("confidence (top-1 probability)", "accuracy");
+        let mut chart = chart(area, caption, axes, 0.0, 48)?;
+        let diagonal = BLACK.mix(0.4);
         chart
             .draw_series(LineSeries::new(
                 [(0.0, 0.0), (1.0, 1.0)],
-                BLACK.mix(0.4).stroke_width(1),
-            ))
-            .map_err(|e| e.to_string())?
+                diagonal.stroke_width(1),
+            ))?
             .label("perfect calibration")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.mix(0.4)));
-        for (i, (name, probs, truth)) in sets.iter().enumerate() {
-            let (Ok(bins), Ok(ece)) = (
-                reliability_bins(probs, truth, ECE_BINS),
-                expected_calibration_error(probs, truth),
-            ) else {
-                continue;
-            };
-            let n = probs.len() as f64;
-            let pts: Vec<(f64, f64, f64)> = bins
-                .iter()
-                .filter(|b| b.n > 0)
-                .map(|b| (b.confidence, b.accuracy, b.n as f64 / n))
-                .collect();
-            let c = colour(i);
+            .legend(line_key(diagonal.into()));
+        for (i, label, pts) in &series {
+            let c = colour(*i);
             let style = ShapeStyle::from(&c).stroke_width(2);
             chart
-                .draw_series(LineSeries::new(pts.iter().map(|p| (p.0, p.1)), style))
-                .map_err(|e| e.to_string())?
-                .label(format!("{name} (n = {}, ECE {ece:.4})", probs.len()))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
-            chart
-                .draw_series(pts.iter().map(|&(x, y, share)| {
-                    Circle::new(
-                        (x, y),
-                        3 + (share * 12.0).round() as i32,
-                        c.mix(0.6).filled(),
-                    )
-                }))
-                .map_err(|e| e.to_string())?;
+                .draw_series(LineSeries::new(pts.iter().map(|p| (p.0, p.1)), style))?
+                .label(label)
+                .legend(line_key(style));
+            chart.draw_series(pts.iter().map(|&(x, y, share)| {
+                let radius = 3 + (share * 12.0).round() as i32;
+                Circle::new((x, y), radius, c.mix(0.6).filled())
+            }))?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart, SeriesLabelPosition::UpperLeft, 0.85, 0.3)
     })
 }
 
@@ -107,49 +110,26 @@ pub fn coverage_accuracy(sets: &[PredictionSet], threshold: Option<f64>) -> Svg 
         Some(t) => format!("Coverage against accuracy (dots: threshold {t:.4})"),
         None => "Coverage against accuracy".to_string(),
     };
-    super::render((640, 460), |area| {
-        let mut chart = ChartBuilder::on(area)
-            .caption(title, ("sans-serif", 16))
-            .margin(10)
-            .x_label_area_size(36)
-            .y_label_area_size(52)
-            .build_cartesian_2d(0f64..1.0f64, y_min..1.0f64)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("coverage (share of images answered)")
-            .y_desc("accuracy on answered images")
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(|e| e.to_string())?;
+    super::plot((640, 460), |area| {
+        let axes = (
+            "coverage (share of images answered)",
+            "accuracy on answered images",
+        );
+        let mut chart = chart(area, title, axes, y_min, 52)?;
         for (i, ((name, probs, truth), curve)) in sets.iter().zip(&curves).enumerate() {
             let c = colour(i);
             let style = ShapeStyle::from(&c).stroke_width(2);
+            let line = curve.iter().map(|p| (p.coverage, p.accuracy));
             chart
-                .draw_series(LineSeries::new(
-                    curve.iter().map(|p| (p.coverage, p.accuracy)),
-                    style,
-                ))
-                .map_err(|e| e.to_string())?
+                .draw_series(LineSeries::new(line, style))?
                 .label(format!("{name} (n = {})", probs.len()))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
+                .legend(line_key(style));
             let op = threshold.and_then(|t| at_threshold(probs, truth, t).ok());
             if let Some(op) = op.filter(|o| o.accepted > 0) {
-                chart
-                    .draw_series([Circle::new(
-                        (op.coverage, op.accuracy.max(y_min)),
-                        6,
-                        c.filled(),
-                    )])
-                    .map_err(|e| e.to_string())?;
+                let at = (op.coverage, op.accuracy.max(y_min));
+                chart.draw_series([Circle::new(at, 6, c.filled())])?;
             }
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::LowerLeft)
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart, SeriesLabelPosition::LowerLeft, 0.85, 0.3)
     })
 }

@@ -4,6 +4,7 @@
 
 use plotters::prelude::*;
 
+use super::{legend, line_key, series_colour, PlotError};
 use crate::display::Svg;
 use crate::train::{EpochStats, History};
 
@@ -55,13 +56,9 @@ fn points(h: &History, f: impl Fn(&EpochStats) -> f64) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn panel<DB: DrawingBackend>(
-    area: &DrawingArea<DB, plotters::coord::Shift>,
-    title: &str,
-    y_label: &str,
-    accuracy: bool,
-    series: &[Series],
-) -> Result<(), String> {
+/// The axes of a panel: the last epoch, and the y range (accuracy: 0 to 1;
+/// loss: from 0 or below to 5% above the highest value).
+fn ranges(accuracy: bool, series: &[Series]) -> (f64, (f64, f64)) {
     let max_x = series
         .iter()
         .flat_map(|s| s.2.iter().map(|p| p.0))
@@ -86,53 +83,51 @@ fn panel<DB: DrawingBackend>(
         hi *= 1.05;
         lo = lo.min(0.0);
     }
+    (max_x, (lo, hi))
+}
+
+fn panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    y_label: &str,
+    accuracy: bool,
+    series: &[Series],
+) -> Result<(), PlotError> {
+    let (max_x, (lo, hi)) = ranges(accuracy, series);
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 16))
         .margin(8)
         .x_label_area_size(32)
         .y_label_area_size(48)
-        .build_cartesian_2d(0.5f64..max_x + 0.5, lo..hi)
-        .map_err(|e| e.to_string())?;
+        .build_cartesian_2d(0.5f64..max_x + 0.5, lo..hi)?;
     chart
         .configure_mesh()
         .x_desc("epoch")
         .y_desc(y_label)
         .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(|e| e.to_string())?;
+        .draw()?;
     for (name, color, pts) in series {
         let style = ShapeStyle::from(color).stroke_width(2);
         chart
-            .draw_series(LineSeries::new(pts.clone(), style))
-            .map_err(|e| e.to_string())?
+            .draw_series(LineSeries::new(pts.clone(), style))?
             .label(name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
-        chart
-            .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
-            .map_err(|e| e.to_string())?;
+            .legend(line_key(style));
+        chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))?;
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK.mix(0.3))
-        .position(if accuracy {
-            SeriesLabelPosition::LowerRight
-        } else {
-            SeriesLabelPosition::UpperRight
-        })
-        .draw()
-        .map_err(|e| e.to_string())?;
-    Ok(())
+    let position = if accuracy {
+        SeriesLabelPosition::LowerRight
+    } else {
+        SeriesLabelPosition::UpperRight
+    };
+    legend(&mut chart, position, 0.8, 0.3)
 }
 
 /// Learning curves of one run: loss (left) and accuracy (right), training
 /// against validation, per epoch. Epochs without validation are left out
 /// of the validation lines.
 pub fn learning_curves(history: &History, title: &str) -> Svg {
-    super::render((900, 340), |root| {
-        let root = root
-            .titled(title, ("sans-serif", 18))
-            .map_err(|e| e.to_string())?;
+    super::plot((900, 340), |root| {
+        let root = root.titled(title, ("sans-serif", 18))?;
         let (left, right) = root.split_horizontally(450);
         // One metric, training against validation.
         let pair = |train: fn(&EpochStats) -> f64, val: fn(&EpochStats) -> f64| {
@@ -158,14 +153,14 @@ pub fn learning_curves(history: &History, title: &str) -> Svg {
 
 /// Overlays one metric of several runs (name, history), one colour each.
 pub fn compare_runs(runs: &[(&str, &History)], metric: CurveMetric) -> Svg {
-    super::render((640, 380), |root| {
+    super::plot((640, 380), |root| {
         let series: Vec<Series> = runs
             .iter()
             .enumerate()
             .map(|(i, (name, h))| {
                 (
                     name.to_string(),
-                    super::SERIES_COLOURS[i % super::SERIES_COLOURS.len()],
+                    series_colour(i),
                     points(h, |e| metric.get(e)),
                 )
             })

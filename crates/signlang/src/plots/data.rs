@@ -19,54 +19,42 @@ pub fn class_distribution(sets: &[(&str, [usize; NUM_CLASSES])]) -> Svg {
         })
         .collect();
     let ymax = shares.iter().flatten().cloned().fold(0.0, f64::max) * 1.15 + 0.5;
-    super::render((900, 360), |root| {
+    super::plot((900, 360), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption("Class distribution (% of each set)", ("sans-serif", 18))
             .margin(10)
             .x_label_area_size(30)
             .y_label_area_size(45)
-            .build_cartesian_2d(0.0..NUM_CLASSES as f64, 0.0..ymax)
-            .map_err(|e| e.to_string())?;
+            .build_cartesian_2d(0.0..NUM_CLASSES as f64, 0.0..ymax)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .x_label_formatter(&|_| String::new())
             .y_desc("% of images")
-            .draw()
-            .map_err(|e| e.to_string())?;
+            .draw()?;
         // Letter labels under each group.
         for (c, l) in LETTERS.iter().enumerate() {
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    l.to_string(),
-                    (c as f64 + 0.4, -ymax * 0.02),
-                    ("sans-serif", 13).into_font().color(&BLACK),
-                )))
-                .map_err(|e| e.to_string())?;
+            chart.draw_series(std::iter::once(Text::new(
+                l.to_string(),
+                (c as f64 + 0.4, -ymax * 0.02),
+                ("sans-serif", 13).into_font().color(&BLACK),
+            )))?;
         }
         let k = sets.len().max(1) as f64;
         let width = 0.8 / k;
         for (s, ((name, counts), sh)) in sets.iter().zip(&shares).enumerate() {
-            let colour = super::SERIES_COLOURS[s % super::SERIES_COLOURS.len()];
+            let colour = super::series_colour(s);
             chart
                 .draw_series(sh.iter().enumerate().map(|(c, &v)| {
                     let x0 = c as f64 + 0.1 + s as f64 * width;
                     Rectangle::new([(x0, 0.0), (x0 + width, v)], colour.filled())
-                }))
-                .map_err(|e| e.to_string())?
+                }))?
                 .label(format!("{name} (n = {})", counts.iter().sum::<usize>()))
                 .legend(move |(x, y)| {
                     Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled())
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| e.to_string())?;
-        Ok(())
+        super::legend(&mut chart, SeriesLabelPosition::UpperRight, 0.8, 1.0)
     })
 }
 

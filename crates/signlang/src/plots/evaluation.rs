@@ -60,110 +60,136 @@ fn render(size: (u32, u32), draw: impl FnOnce(&Area)) -> Svg {
     })
 }
 
+/// Where the confusion matrix goes: square cells of `cell` pixels from
+/// (`left`, `top`), `side` pixels across in all.
+#[derive(Clone, Copy)]
+struct Matrix {
+    cell: i32,
+    left: i32,
+    top: i32,
+    side: i32,
+}
+
+impl Matrix {
+    fn new() -> Self {
+        let cell = 26;
+        let side = cell * NUM_CLASSES as i32;
+        Matrix {
+            cell,
+            left: 64,
+            top: 70,
+            side,
+        }
+    }
+
+    fn size(self) -> (u32, u32) {
+        let (w, h) = (self.left + self.side + 20, self.top + self.side + 50);
+        (w as u32, h as u32)
+    }
+
+    /// The top-left corner of the cell in `row`, `column`.
+    fn corner(self, row: usize, column: usize) -> (i32, i32) {
+        let (x, y) = (self.cell * column as i32, self.cell * row as i32);
+        (self.left + x, self.top + y)
+    }
+}
+
+/// A cell's fill and, for an error cell, the style of its count: the
+/// diagonal blue by the row's accuracy, errors red by `count / max_err`.
+fn matrix_cell(
+    count: usize,
+    row_total: usize,
+    diagonal: bool,
+    max_err: f64,
+) -> (RGBColor, Option<TextStyle<'static>>) {
+    if diagonal {
+        let accuracy = count as f64 / row_total as f64;
+        return (
+            if row_total == 0 {
+                WHITE
+            } else {
+                shade(BLUE, accuracy)
+            },
+            None,
+        );
+    }
+    if count == 0 {
+        return (WHITE, None);
+    }
+    let share = count as f64 / max_err;
+    let ink = if share > 0.5 { WHITE } else { DARK };
+    let size = if count >= 100 { 8 } else { 10 };
+    let style = text_style(size, HPos::Center, VPos::Center, ink);
+    (shade(RED, 0.15 + 0.85 * share), Some(style))
+}
+
+/// The title, axis titles and letters around the matrix.
+fn matrix_axes(a: &Area, eval: &Evaluation, m: Matrix) {
+    let title = format!(
+        "Confusion matrix, {} images, accuracy {:.2}%",
+        eval.n,
+        100.0 * eval.accuracy
+    );
+    let centre = m.left + m.side / 2;
+    label(
+        a,
+        &title,
+        (centre, 6),
+        &text_style(15, HPos::Center, VPos::Top, DARK),
+    );
+    let axis = text_style(12, HPos::Center, VPos::Center, DARK);
+    label(a, "predicted letter", (centre, m.top - 44), &axis);
+    let rotated = axis.transform(FontTransform::Rotate270);
+    label(a, "true letter", (14, m.top + m.side / 2), &rotated);
+    let tick = text_style(11, HPos::Center, VPos::Center, DARK);
+    for (i, &l) in LETTERS.iter().enumerate() {
+        let (x, y) = m.corner(i, i);
+        label(a, &l.to_string(), (x + m.cell / 2, m.top - 12), &tick);
+        label(a, &l.to_string(), (m.left - 14, y + m.cell / 2), &tick);
+    }
+}
+
+/// The cells, then the grid, frame and notes below.
+fn matrix_cells(a: &Area, eval: &Evaluation, m: Matrix) {
+    let max_err = eval.confusions().first().map_or(1, |c| c.count).max(1) as f64;
+    for t in 0..NUM_CLASSES {
+        let row: usize = eval.confusion[t].iter().sum();
+        for p in 0..NUM_CLASSES {
+            let count = eval.confusion[t][p];
+            let (x0, y0) = m.corner(t, p);
+            let (fill, text) = matrix_cell(count, row, t == p, max_err);
+            rect(a, (x0, y0), (x0 + m.cell, y0 + m.cell), fill);
+            if let Some(st) = text {
+                let at = (x0 + m.cell / 2, y0 + m.cell / 2);
+                label(a, &count.to_string(), at, &st);
+            }
+        }
+    }
+    let (left, top, side) = (m.left, m.top, m.side);
+    for i in 0..=NUM_CLASSES {
+        let (x, y) = m.corner(i, i);
+        line(a, (x, top), (x, top + side), RGBColor(225, 225, 225), 1);
+        line(a, (left, y), (left + side, y), RGBColor(225, 225, 225), 1);
+    }
+    outline(a, (left, top), (left + side, top + side), GREY);
+    let note = text_style(11, HPos::Left, VPos::Top, GREY);
+    let key = "diagonal: blue by the letter's accuracy; off-diagonal: errors, red by count";
+    label(a, key, (left, top + side + 12), &note);
+    if let Some(c) = eval.most_common_confusion() {
+        let text = format!("most common error: {c}");
+        label(a, &text, (left, top + side + 28), &note);
+    }
+}
+
 /// The 24×24 confusion matrix as a heatmap: rows are true letters, columns
 /// predicted letters. Diagonal cells are blue by the letter's accuracy;
 /// error cells are red by their count (relative to the largest error cell)
 /// and show the count.
 pub fn confusion_matrix(eval: &Evaluation) -> Svg {
-    let cell = 26;
-    let (left, top) = (64, 70);
-    let side = cell * NUM_CLASSES as i32;
-    let size = ((left + side + 20) as u32, (top + side + 50) as u32);
-    let max_err = eval.confusions().first().map_or(1, |c| c.count).max(1) as f64;
-    render(size, |a| {
-        let title = text_style(15, HPos::Center, VPos::Top, DARK);
-        label(
-            a,
-            &format!(
-                "Confusion matrix, {} images, accuracy {:.2}%",
-                eval.n,
-                100.0 * eval.accuracy
-            ),
-            (left + side / 2, 6),
-            &title,
-        );
-        let axis = text_style(12, HPos::Center, VPos::Center, DARK);
-        label(a, "predicted letter", (left + side / 2, top - 44), &axis);
-        label(
-            a,
-            "true letter",
-            (14, top + side / 2),
-            &axis.transform(FontTransform::Rotate270),
-        );
-        let tick = text_style(11, HPos::Center, VPos::Center, DARK);
-        for (i, &l) in LETTERS.iter().enumerate() {
-            let c = left + cell * i as i32 + cell / 2;
-            label(a, &l.to_string(), (c, top - 12), &tick);
-            label(
-                a,
-                &l.to_string(),
-                (left - 14, top + cell * i as i32 + cell / 2),
-                &tick,
-            );
-        }
-        for t in 0..NUM_CLASSES {
-            let row: usize = eval.confusion[t].iter().sum();
-            for p in 0..NUM_CLASSES {
-                let count = eval.confusion[t][p];
-                let x0 = left + cell * p as i32;
-                let y0 = top + cell * t as i32;
-                let fill = if t == p {
-                    if row == 0 {
-                        WHITE
-                    } else {
-                        shade(BLUE, count as f64 / row as f64)
-                    }
-                } else if count > 0 {
-                    shade(RED, 0.15 + 0.85 * count as f64 / max_err)
-                } else {
-                    WHITE
-                };
-                rect(a, (x0, y0), (x0 + cell, y0 + cell), fill);
-                if count > 0 && t != p {
-                    let dark = count as f64 / max_err > 0.5;
-                    let st = text_style(
-                        if count >= 100 { 8 } else { 10 },
-                        HPos::Center,
-                        VPos::Center,
-                        if dark { WHITE } else { DARK },
-                    );
-                    label(a, &count.to_string(), (x0 + cell / 2, y0 + cell / 2), &st);
-                }
-            }
-        }
-        for i in 0..=NUM_CLASSES as i32 {
-            let colour = RGBColor(225, 225, 225);
-            line(
-                a,
-                (left + cell * i, top),
-                (left + cell * i, top + side),
-                colour,
-                1,
-            );
-            line(
-                a,
-                (left, top + cell * i),
-                (left + side, top + cell * i),
-                colour,
-                1,
-            );
-        }
-        outline(a, (left, top), (left + side, top + side), GREY);
-        let note = text_style(11, HPos::Left, VPos::Top, GREY);
-        label(
-            a,
-            "diagonal: blue by the letter's accuracy; off-diagonal: errors, red by count",
-            (left, top + side + 12),
-            &note,
-        );
-        if let Some(c) = eval.most_common_confusion() {
-            label(
-                a,
-                &format!("most common error: {c}"),
-                (left, top + side + 28),
-                &note,
-            );
-        }
+    let m = Matrix::new();
+    render(m.size(), |a| {
+        matrix_axes(a, eval, m);
+        matrix_cells(a, eval, m);
     })
 }
 
@@ -174,114 +200,195 @@ pub fn per_letter_accuracy(eval: &Evaluation) -> Svg {
     per_letter_accuracy_with_goal(eval, 0.90)
 }
 
+/// Where the per-letter bars go: the plot area from (`left`, `top`),
+/// `plot_w` × `plot_h` pixels, in a `w` × `h` figure; the y axis from
+/// `y_min` to 100%; `slot` pixels per letter.
+struct Bars {
+    left: i32,
+    top: i32,
+    plot_w: i32,
+    plot_h: i32,
+    w: i32,
+    h: i32,
+    y_min: f64,
+    slot: f64,
+}
+
+impl Bars {
+    fn new(eval: &Evaluation, goal: f64) -> Self {
+        let (left, right, top, bottom) = (60, 20, 48, 60);
+        let (w, h) = (760, 380);
+        let lowest = eval.letters.iter().filter(|l| l.n > 0);
+        let lowest = lowest.map(|l| l.best_ci().lo).fold(goal, f64::min);
+        let y_min = ((lowest - 0.02) * 20.0).floor().clamp(0.0, 19.0) / 20.0;
+        let plot_w = w - left - right;
+        Bars {
+            left,
+            top,
+            plot_w,
+            plot_h: h - top - bottom,
+            w,
+            h,
+            y_min: y_min.min(0.8),
+            slot: plot_w as f64 / NUM_CLASSES as f64,
+        }
+    }
+
+    /// The pixel row of accuracy `v`.
+    fn y(&self, v: f64) -> i32 {
+        let up = 1.0 - (v - self.y_min) / (1.0 - self.y_min);
+        self.top + (up * self.plot_h as f64).round() as i32
+    }
+
+    /// The pixel column of the centre of `class`'s bar.
+    fn x(&self, class: u8) -> i32 {
+        self.left + (self.slot * (f64::from(class) + 0.5)).round() as i32
+    }
+}
+
+/// The title, the horizontal grid with its percentages, the y axis title.
+fn bar_axes(a: &Area, eval: &Evaluation, b: &Bars) {
+    let title = if eval.grouped.is_some() {
+        format!(
+            "Accuracy per letter ({} images; 95% intervals per source photo)",
+            eval.n
+        )
+    } else {
+        format!(
+            "Accuracy per letter ({} images, 95% Wilson intervals)",
+            eval.n
+        )
+    };
+    let title_style = text_style(15, HPos::Center, VPos::Top, DARK);
+    label(a, &title, (b.left + b.plot_w / 2, 8), &title_style);
+    let tick = text_style(11, HPos::Right, VPos::Center, DARK);
+    let step = if 1.0 - b.y_min > 0.5 { 0.1 } else { 0.05 };
+    let mut v = b.y_min;
+    while v <= 1.0 + 1e-9 {
+        let (from, to) = ((b.left, b.y(v)), (b.left + b.plot_w, b.y(v)));
+        line(a, from, to, RGBColor(230, 230, 230), 1);
+        label(
+            a,
+            &format!("{:.0}%", 100.0 * v),
+            (b.left - 6, b.y(v)),
+            &tick,
+        );
+        v += step;
+    }
+    let rotated =
+        text_style(12, HPos::Center, VPos::Center, DARK).transform(FontTransform::Rotate270);
+    label(a, "accuracy", (14, b.top + b.plot_h / 2), &rotated);
+}
+
+/// Each letter's name and image count under the axis, its bar coloured
+/// against the goal, and its interval as a whisker.
+fn letter_bars(a: &Area, eval: &Evaluation, b: &Bars, goal: f64) {
+    let xt = text_style(12, HPos::Center, VPos::Top, DARK);
+    let nt = text_style(9, HPos::Center, VPos::Top, GREY);
+    let half = (b.slot * 0.35) as i32;
+    for l in &eval.letters {
+        let cx = b.x(l.class);
+        label(a, &l.letter.to_string(), (cx, b.top + b.plot_h + 6), &xt);
+        label(a, &l.n.to_string(), (cx, b.top + b.plot_h + 22), &nt);
+        if l.n == 0 {
+            continue;
+        }
+        let ci = l.best_ci();
+        let colour = if ci.lo > goal {
+            BLUE
+        } else if l.accuracy > goal {
+            ORANGE
+        } else {
+            RED
+        };
+        let (bar_top, base) = (b.y(l.accuracy.max(b.y_min)), b.y(b.y_min));
+        rect(
+            a,
+            (cx - half, bar_top),
+            (cx + half, base),
+            shade(colour, 0.75),
+        );
+        let (lo, hi) = (b.y(ci.lo.max(b.y_min)), b.y(ci.hi));
+        line(a, (cx, lo), (cx, hi), DARK, 1);
+        line(a, (cx - 4, lo), (cx + 4, lo), DARK, 1);
+        line(a, (cx - 4, hi), (cx + 4, hi), DARK, 1);
+    }
+}
+
+/// The dashed goal line, the colour key, the frame and the x axis title.
+fn goal_line(a: &Area, b: &Bars, goal: f64) {
+    let (gy, right) = (b.y(goal), b.left + b.plot_w);
+    let mut x = b.left;
+    while x < right {
+        line(a, (x, gy), ((x + 8).min(right), gy), RED, 2);
+        x += 14;
+    }
+    let key = format!(
+        "dashed line: goal {:.0}%  |  blue: whole interval above the goal  |  orange: only the estimate above  |  red: at or below",
+        100.0 * goal
+    );
+    let centre = b.left + b.plot_w / 2;
+    label(
+        a,
+        &key,
+        (centre, 26),
+        &text_style(10, HPos::Center, VPos::Top, GREY),
+    );
+    outline(a, (b.left, b.top), (right, b.top + b.plot_h), GREY);
+    let axis = text_style(12, HPos::Center, VPos::Center, DARK);
+    label(a, "letter (test images below)", (centre, b.h - 16), &axis);
+}
+
 /// [`per_letter_accuracy`] with another goal line.
 pub fn per_letter_accuracy_with_goal(eval: &Evaluation, goal: f64) -> Svg {
-    let (left, right, top, bottom) = (60, 20, 48, 60);
-    let (w, h) = (760, 380);
-    let plot_w = w - left - right;
-    let plot_h = h - top - bottom;
-    let lowest = eval
-        .letters
-        .iter()
-        .filter(|l| l.n > 0)
-        .map(|l| l.best_ci().lo)
-        .fold(goal, f64::min);
-    let y_min = ((lowest - 0.02) * 20.0).floor().clamp(0.0, 19.0) / 20.0;
-    let y_min = y_min.min(0.8);
-    let y = |v: f64| top + ((1.0 - (v - y_min) / (1.0 - y_min)) * plot_h as f64).round() as i32;
-    let slot = plot_w as f64 / NUM_CLASSES as f64;
-    render((w as u32, h as u32), |a| {
-        let title = text_style(15, HPos::Center, VPos::Top, DARK);
-        label(
-            a,
-            &if eval.grouped.is_some() {
-                format!(
-                    "Accuracy per letter ({} images; 95% intervals per source photo)",
-                    eval.n
-                )
-            } else {
-                format!(
-                    "Accuracy per letter ({} images, 95% Wilson intervals)",
-                    eval.n
-                )
-            },
-            (left + plot_w / 2, 8),
-            &title,
-        );
-        // Grid and y ticks.
-        let tick = text_style(11, HPos::Right, VPos::Center, DARK);
-        let step = if 1.0 - y_min > 0.5 { 0.1 } else { 0.05 };
-        let mut v = y_min;
-        while v <= 1.0 + 1e-9 {
-            line(
-                a,
-                (left, y(v)),
-                (left + plot_w, y(v)),
-                RGBColor(230, 230, 230),
-                1,
-            );
-            label(a, &format!("{:.0}%", 100.0 * v), (left - 6, y(v)), &tick);
-            v += step;
-        }
-        label(
-            a,
-            "accuracy",
-            (14, top + plot_h / 2),
-            &text_style(12, HPos::Center, VPos::Center, DARK).transform(FontTransform::Rotate270),
-        );
-        let xt = text_style(12, HPos::Center, VPos::Top, DARK);
-        let nt = text_style(9, HPos::Center, VPos::Top, GREY);
-        for l in &eval.letters {
-            let cx = left + (slot * (f64::from(l.class) + 0.5)).round() as i32;
-            label(a, &l.letter.to_string(), (cx, top + plot_h + 6), &xt);
-            label(a, &l.n.to_string(), (cx, top + plot_h + 22), &nt);
-            if l.n == 0 {
-                continue;
-            }
-            let ci = l.best_ci();
-            let colour = if ci.lo > goal {
-                BLUE
-            } else if l.accuracy > goal {
-                ORANGE
-            } else {
-                RED
-            };
-            let half = (slot * 0.35) as i32;
-            rect(
-                a,
-                (cx - half, y(l.accuracy.max(y_min))),
-                (cx + half, y(y_min)),
-                shade(colour, 0.75),
-            );
-            let (lo, hi) = (y(ci.lo.max(y_min)), y(ci.hi));
-            line(a, (cx, lo), (cx, hi), DARK, 1);
-            line(a, (cx - 4, lo), (cx + 4, lo), DARK, 1);
-            line(a, (cx - 4, hi), (cx + 4, hi), DARK, 1);
-        }
-        // Dashed goal line.
-        let gy = y(goal);
-        let mut x = left;
-        while x < left + plot_w {
-            line(a, (x, gy), ((x + 8).min(left + plot_w), gy), RED, 2);
-            x += 14;
-        }
-        label(
-            a,
-            &format!(
-                "dashed line: goal {:.0}%  |  blue: whole interval above the goal  |  orange: only the estimate above  |  red: at or below",
-                100.0 * goal
-            ),
-            (left + plot_w / 2, 26),
-            &text_style(10, HPos::Center, VPos::Top, GREY),
-        );
-        outline(a, (left, top), (left + plot_w, top + plot_h), GREY);
-        label(
-            a,
-            "letter (test images below)",
-            (left + plot_w / 2, h - 16),
-            &text_style(12, HPos::Center, VPos::Center, DARK),
-        );
+    let b = Bars::new(eval, goal);
+    render((b.w as u32, b.h as u32), |a| {
+        bar_axes(a, eval, &b);
+        letter_bars(a, eval, &b, goal);
+        goal_line(a, &b, goal);
     })
+}
+
+/// The images [`misclassified_grid`] draws: the first `max` wrong ones that
+/// are 28×28 with known classes.
+fn misclassified(images: &[&[u8]], truth: &[u8], predicted: &[u8], max: usize) -> Vec<usize> {
+    let known = |c: u8| (c as usize) < NUM_CLASSES;
+    (0..images.len().min(truth.len()).min(predicted.len()))
+        .filter(|&i| {
+            truth[i] != predicted[i]
+                && images[i].len() == PIXELS
+                && known(truth[i])
+                && known(predicted[i])
+        })
+        .take(max)
+        .collect()
+}
+
+/// Writes one 28×28 image at (`x0`, `y0`), `scale` pixels a pixel: runs of
+/// equal grey (32 levels) along a row merge into one rectangle, and the
+/// rectangles of one level form one SVG path.
+fn grey_paths(svg: &mut String, px: &[u8], (x0, y0): (usize, usize), scale: usize) {
+    use std::fmt::Write;
+    let mut paths: Vec<String> = vec![String::new(); 32];
+    for row in 0..28 {
+        let mut col = 0;
+        while col < 28 {
+            let q = px[row * 28 + col] / 8;
+            let mut end = col + 1;
+            while end < 28 && px[row * 28 + end] / 8 == q {
+                end += 1;
+            }
+            let (x, y, run) = (x0 + col * scale, y0 + row * scale, (end - col) * scale);
+            let _ = write!(paths[q as usize], "M{x} {y}h{run}v{scale}h-{run}z");
+            col = end;
+        }
+    }
+    for (q, d) in paths.iter().enumerate() {
+        if !d.is_empty() {
+            let g = q * 8 + 4;
+            let _ = writeln!(svg, "<path fill=\"#{g:02X}{g:02X}{g:02X}\" d=\"{d}\"/>");
+        }
+    }
 }
 
 /// A grid of misclassified images captioned "true→predicted". `images`,
@@ -295,15 +402,7 @@ pub fn per_letter_accuracy_with_goal(eval: &Evaluation, goal: f64) -> Svg {
 /// path (a few kB per image).
 pub fn misclassified_grid(images: &[&[u8]], truth: &[u8], predicted: &[u8], max: usize) -> Svg {
     use std::fmt::Write;
-    let picked: Vec<usize> = (0..images.len().min(truth.len()).min(predicted.len()))
-        .filter(|&i| {
-            truth[i] != predicted[i]
-                && images[i].len() == PIXELS
-                && (truth[i] as usize) < NUM_CLASSES
-                && (predicted[i] as usize) < NUM_CLASSES
-        })
-        .take(max)
-        .collect();
+    let picked = misclassified(images, truth, predicted, max);
     let total = (0..truth.len().min(predicted.len()))
         .filter(|&i| truth[i] != predicted[i])
         .count();
@@ -327,34 +426,7 @@ pub fn misclassified_grid(images: &[&[u8]], truth: &[u8], predicted: &[u8], max:
     );
     for (k, &i) in picked.iter().enumerate() {
         let (x0, y0) = (left + (k % cols) * cell_w, top + (k / cols) * cell_h);
-        let px = images[i];
-        let mut paths: Vec<String> = vec![String::new(); 32];
-        for row in 0..28 {
-            let mut col = 0;
-            while col < 28 {
-                let q = px[row * 28 + col] / 8;
-                let mut end = col + 1;
-                while end < 28 && px[row * 28 + end] / 8 == q {
-                    end += 1;
-                }
-                let _ = write!(
-                    paths[q as usize],
-                    "M{} {}h{}v{}h-{}z",
-                    x0 + col * scale,
-                    y0 + row * scale,
-                    (end - col) * scale,
-                    scale,
-                    (end - col) * scale
-                );
-                col = end;
-            }
-        }
-        for (q, d) in paths.iter().enumerate() {
-            if !d.is_empty() {
-                let g = q * 8 + 4;
-                let _ = writeln!(svg, "<path fill=\"#{g:02X}{g:02X}{g:02X}\" d=\"{d}\"/>");
-            }
-        }
+        grey_paths(&mut svg, images[i], (x0, y0), scale);
         let _ = writeln!(
             svg,
             "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#1E1E1E\">{}→{}</text>",

@@ -48,55 +48,41 @@ pub fn learning_curve_real(series: &[(&str, Vec<CurveSample>)], measure: &str) -
         .fold(1.0, f64::max)
         * 1.05;
     let caption = format!("Accuracy on {measure} against real photos per letter (95% CI)");
-    super::render((720, 420), |root| {
+    super::plot((720, 420), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(caption, ("sans-serif", 15))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(56)
-            .build_cartesian_2d(-0.3f64..x_max, 0.0f64..1.0f64)
-            .map_err(|e| e.to_string())?;
+            .build_cartesian_2d(-0.3f64..x_max, 0.0f64..1.0f64)?;
         chart
             .configure_mesh()
             .y_label_formatter(&|y| format!("{:.0}%", 100.0 * y))
             .x_desc("real source photos per letter used to adapt (0 = the model alone)")
             .y_desc("accuracy")
-            .draw()
-            .map_err(|e| e.to_string())?;
+            .draw()?;
         for (i, (name, samples)) in series.iter().enumerate() {
-            let colour = super::SERIES_COLOURS[i % super::SERIES_COLOURS.len()];
+            let colour = super::series_colour(i);
             let offset = 0.08 * i as f64;
             let m = means(samples);
-            chart
-                .draw_series(m.iter().map(|&(x, _, lo, hi)| {
-                    ErrorBar::new_vertical(x + offset, lo, (lo + hi) / 2.0, hi, colour, 6)
-                }))
-                .map_err(|e| e.to_string())?;
-            chart
-                .draw_series(
-                    samples.iter().map(|s| {
-                        Circle::new((s.photos_per_letter + offset, s.accuracy), 3, colour)
-                    }),
-                )
-                .map_err(|e| e.to_string())?;
+            chart.draw_series(m.iter().map(|&(x, _, lo, hi)| {
+                ErrorBar::new_vertical(x + offset, lo, (lo + hi) / 2.0, hi, colour, 6)
+            }))?;
+            chart.draw_series(
+                samples
+                    .iter()
+                    .map(|s| Circle::new((s.photos_per_letter + offset, s.accuracy), 3, colour)),
+            )?;
             chart
                 .draw_series(LineSeries::new(
                     m.iter().map(|&(x, y, _, _)| (x + offset, y)),
                     colour.stroke_width(2),
-                ))
-                .map_err(|e| e.to_string())?
+                ))?
                 .label(name.to_string())
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
                 });
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(|e| e.to_string())?;
-        Ok(())
+        super::legend(&mut chart, SeriesLabelPosition::UpperLeft, 0.8, 1.0)
     })
 }

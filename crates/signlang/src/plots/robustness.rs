@@ -6,6 +6,7 @@ use plotters::prelude::*;
 use tch::{Kind, Tensor};
 
 use super::data::png_data_uri;
+use super::{legend, line_key, series_colour, PlotError};
 use crate::corrupt::{Corruption, RobustnessReport, MAX_SEVERITY};
 use crate::data::PIXELS;
 use crate::display::{escape, Svg};
@@ -36,15 +37,14 @@ fn panel<DB: DrawingBackend>(
     title: &str,
     reports: &[&RobustnessReport],
     c: Option<Corruption>,
-    legend: bool,
-) -> Result<(), String> {
+    show_legend: bool,
+) -> Result<(), PlotError> {
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 14))
         .margin(6)
         .x_label_area_size(22)
         .y_label_area_size(34)
-        .build_cartesian_2d(-0.2f64..f64::from(MAX_SEVERITY) + 0.2, 0.0f64..1.0)
-        .map_err(|e| e.to_string())?;
+        .build_cartesian_2d(-0.2f64..f64::from(MAX_SEVERITY) + 0.2, 0.0f64..1.0)?;
     chart
         .configure_mesh()
         .x_labels(6)
@@ -52,29 +52,19 @@ fn panel<DB: DrawingBackend>(
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_label_formatter(&|y| format!("{:.0}%", 100.0 * y))
         .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(|e| e.to_string())?;
+        .draw()?;
     for (i, r) in reports.iter().enumerate() {
-        let colour = super::SERIES_COLOURS[i % super::SERIES_COLOURS.len()];
+        let colour = series_colour(i);
         let style = ShapeStyle::from(colour).stroke_width(2);
         let pts = curve(r, c);
         chart
-            .draw_series(LineSeries::new(pts.clone(), style))
-            .map_err(|e| e.to_string())?
+            .draw_series(LineSeries::new(pts.clone(), style))?
             .label(r.model.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
-        chart
-            .draw_series(pts.iter().map(|&p| Circle::new(p, 2, colour.filled())))
-            .map_err(|e| e.to_string())?;
+            .legend(line_key(style));
+        chart.draw_series(pts.iter().map(|&p| Circle::new(p, 2, colour.filled())))?;
     }
-    if legend {
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::LowerLeft)
-            .draw()
-            .map_err(|e| e.to_string())?;
+    if show_legend {
+        legend(&mut chart, SeriesLabelPosition::LowerLeft, 0.8, 0.3)?;
     }
     Ok(())
 }
@@ -83,10 +73,8 @@ fn panel<DB: DrawingBackend>(
 /// panel per corruption, the last one the mean over all corruptions (with
 /// the legend), one colour per model.
 pub fn robustness_curves(reports: &[&RobustnessReport], title: &str) -> Svg {
-    super::render((1150, 720), |root| {
-        let root = root
-            .titled(title, ("sans-serif", 18))
-            .map_err(|e| e.to_string())?;
+    super::plot((1150, 720), |root| {
+        let root = root.titled(title, ("sans-serif", 18))?;
         let areas = root.split_evenly((3, 5));
         let mut panels: Vec<(String, Option<Corruption>)> = Corruption::ALL
             .iter()
@@ -100,30 +88,39 @@ pub fn robustness_curves(reports: &[&RobustnessReport], title: &str) -> Svg {
     })
 }
 
-/// One 28×28 image (pixels 0–255) as it is and under every corruption at
-/// severities 1, 3 and 5 (random draws from `seed`): one row per corruption.
-pub fn corruption_samples(pixels: &[u8], seed: u64, title: &str) -> Svg {
-    let image = if pixels.len() == PIXELS {
+/// `pixels` as a 1×1×28×28 tensor in [0, 1] (black when not 28×28).
+fn image_tensor(pixels: &[u8]) -> Tensor {
+    if pixels.len() == PIXELS {
         Tensor::from_slice(pixels)
             .view([1, 1, 28, 28])
             .to_kind(Kind::Float)
             / 255.0
     } else {
         Tensor::zeros([1, 1, 28, 28], (Kind::Float, tch::Device::Cpu))
-    };
-    let to_pixels = |t: &Tensor| -> Vec<u8> {
-        Vec::try_from(
-            (t * 255.0)
-                .round()
-                .clamp(0.0, 255.0)
-                .to_kind(Kind::Uint8)
-                .contiguous()
-                .view([-1]),
-        )
-        .unwrap_or_else(|_| vec![0; PIXELS])
-    };
+    }
+}
+
+/// An image tensor in [0, 1] back to pixels 0–255.
+fn tensor_pixels(t: &Tensor) -> Vec<u8> {
+    Vec::try_from(
+        (t * 255.0)
+            .round()
+            .clamp(0.0, 255.0)
+            .to_kind(Kind::Uint8)
+            .contiguous()
+            .view([-1]),
+    )
+    .unwrap_or_else(|_| vec![0; PIXELS])
+}
+
+/// Severities shown by [`corruption_samples`], one column each (0: clean).
+const SAMPLE_SEVERITIES: [u8; 4] = [0, 1, 3, 5];
+
+/// One 28×28 image (pixels 0–255) as it is and under every corruption at
+/// severities 1, 3 and 5 (random draws from `seed`): one row per corruption.
+pub fn corruption_samples(pixels: &[u8], seed: u64, title: &str) -> Svg {
+    let image = image_tensor(pixels);
     let (side, label_w, cell_w, cell_h, top) = (56u32, 110u32, 66u32, 64u32, 50u32);
-    let severities = [0u8, 1, 3, 5];
     let rows = Corruption::ALL.len() as u32;
     let (w, h) = (label_w + 4 * cell_w + 10, top + rows * cell_h + 6);
     let mut svg = format!(
@@ -131,7 +128,8 @@ pub fn corruption_samples(pixels: &[u8], seed: u64, title: &str) -> Svg {
         w / 2,
         escape(title)
     );
-    for (j, s) in severities.iter().enumerate() {
+    let column_x = |j: usize| label_w + j as u32 * cell_w;
+    for (j, s) in SAMPLE_SEVERITIES.iter().enumerate() {
         let head = if *s == 0 {
             "clean".to_string()
         } else {
@@ -139,7 +137,7 @@ pub fn corruption_samples(pixels: &[u8], seed: u64, title: &str) -> Svg {
         };
         svg += &format!(
             r#"<text x="{}" y="{}" font-family="sans-serif" font-size="12" text-anchor="middle">{head}</text>"#,
-            label_w + j as u32 * cell_w + side / 2,
+            column_x(j) + side / 2,
             top - 8
         );
     }
@@ -151,11 +149,11 @@ pub fn corruption_samples(pixels: &[u8], seed: u64, title: &str) -> Svg {
             y + side / 2 + 4,
             escape(c.name())
         );
-        for (j, &s) in severities.iter().enumerate() {
-            let img = to_pixels(&c.apply(&image, s, seed));
+        for (j, &s) in SAMPLE_SEVERITIES.iter().enumerate() {
+            let img = tensor_pixels(&c.apply(&image, s, seed));
             svg += &format!(
                 r#"<image x="{}" y="{y}" width="{side}" height="{side}" style="image-rendering:pixelated" href="{}"/>"#,
-                label_w + j as u32 * cell_w,
+                column_x(j),
                 png_data_uri(&img)
             );
         }
