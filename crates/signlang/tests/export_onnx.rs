@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use signlang::data::{data_path, load_dataset};
-use signlang::export::{export_model_with, Classifier, ExportError, ExportOptions};
+use signlang::export::{export_model_with, ExportError, ExportOptions};
+use signlang::infer::Classifier;
 use signlang::model::{Activation, CnnSpec, ConvBlock, DenseSpec, ModelSpec, Padding};
 use signlang::onnx::OnnxError;
 use tch::nn::{self, ModuleT, OptimizerConfig};

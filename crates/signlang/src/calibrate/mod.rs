@@ -11,7 +11,7 @@
 //!   those are;
 //! - [`Calibration`]: temperature + threshold, fitted on validation, saved as
 //!   `calibration.json` next to an exported model and applied by
-//!   [`crate::export::Classifier`] when present;
+//!   [`crate::infer::Classifier`] when present;
 //! - [`UnsureRule`]: a better "unsure" (a logit score and an input gate,
 //!   fitted by [`crate::diagnose`]) stored in the same file.
 //!

@@ -107,7 +107,7 @@ pub fn predict_classes(
     };
     let images = data.images();
     let batches = tch::no_grad(|| {
-        crate::infer::in_batches(data.len() as i64, BATCH, |start, len| {
+        crate::runtime::in_batches(data.len() as i64, BATCH, |start, len| {
             let x = images.f_narrow(0, start, len).map_err(torch)?;
             let x = x.f_to_device(device).map_err(torch)?;
             let classes = net
