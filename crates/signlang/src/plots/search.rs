@@ -1,13 +1,15 @@
 //! The selection process at a glance: every run of the study in ledger
 //! order with the running best ([`optimisation_history`], as a table
-//! [`history_table`]). Each searched setting against validation accuracy
+//! [`history_table`]); the learning curves of a search's runs overlaid
+//! ([`compare_outcome`]). Each searched setting against validation accuracy
 //! is in the sibling module `settings` ([`super::settings_vs_accuracy`]).
 
 use plotters::prelude::*;
 
-use super::SERIES_COLOURS;
+use super::{compare_runs, CurveMetric, SERIES_COLOURS};
 use crate::display::{Svg, Table};
 use crate::study::{RunEntry, SearchOutcome};
+use crate::train::History;
 
 const GREY: RGBColor = RGBColor(120, 120, 120);
 
@@ -28,6 +30,22 @@ pub fn outcome_stages(outcome: &SearchOutcome, name: &str) -> Vec<(String, Vec<R
             (stage, rung.iter().map(|r| r.entry.clone()).collect())
         })
         .collect()
+}
+
+/// One metric of every run of a search outcome (all rungs), overlaid with
+/// [`compare_runs`]; each run is named by its id and label.
+pub fn compare_outcome(outcome: &SearchOutcome, metric: CurveMetric) -> Svg {
+    let histories: Vec<(String, History)> = outcome
+        .rungs
+        .iter()
+        .flatten()
+        .map(|r| {
+            let label = r.entry.label.clone().unwrap_or_else(|| r.entry.id.clone());
+            (format!("{} {label}", r.entry.id), r.entry.history())
+        })
+        .collect();
+    let refs: Vec<(&str, &History)> = histories.iter().map(|(n, h)| (n.as_str(), h)).collect();
+    compare_runs(&refs, metric)
 }
 
 /// One plotted run of the history.

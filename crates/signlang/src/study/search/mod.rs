@@ -213,21 +213,6 @@ impl SearchOutcome {
             .next()
     }
 
-    /// One metric of every run of the first rung, overlaid (labels as names).
-    pub fn compare(&self, metric: crate::plots::CurveMetric) -> crate::display::Svg {
-        let runs: Vec<&Run> = self.rungs.iter().flatten().collect();
-        let histories: Vec<(String, crate::train::History)> = runs
-            .iter()
-            .map(|r| {
-                let label = r.entry.label.clone().unwrap_or_else(|| r.entry.id.clone());
-                (format!("{} {label}", r.entry.id), r.entry.history())
-            })
-            .collect();
-        let refs: Vec<(&str, &crate::train::History)> =
-            histories.iter().map(|(n, h)| (n.as_str(), h)).collect();
-        crate::plots::compare_runs(&refs, metric)
-    }
-
     /// All runs, as a table.
     pub fn table(&self) -> RunsTable {
         let entries: Vec<_> = self
