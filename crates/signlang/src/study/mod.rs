@@ -65,6 +65,7 @@ mod choices;
 mod error;
 mod files;
 pub mod finals;
+mod format;
 mod ledger;
 pub mod recipes;
 mod records;
@@ -97,9 +98,8 @@ pub use app::{
 pub use choices::CHOICES_FILE;
 pub use error::StudyError;
 pub use finals::{seed_table, seeded_finals, validation_evaluations, SeedTests, SeededFinal};
-pub use ledger::{
-    DataRef, EntryStatus, Ledger, RunEntry, TestTouch, ValidationMetrics, FORMAT_VERSION,
-};
+pub use format::{FORMAT_VERSION, LEDGER_FILE};
+pub use ledger::{DataRef, EntryStatus, Ledger, RunEntry, TestTouch, ValidationMetrics};
 pub use records::{Cell, CellKind, RecordsError, RunRecord, RUN_COLUMNS};
 pub use scale::Scale;
 pub use search::{
@@ -114,9 +114,6 @@ use files::now_rfc3339;
 
 /// Runs a study may spend unless created with another budget.
 pub const DEFAULT_BUDGET: usize = 50;
-
-/// The ledger's file name inside a study folder.
-pub const LEDGER_FILE: &str = "ledger.json";
 
 /// The run key of a model, configuration and data (see the module docs).
 pub fn run_key(
