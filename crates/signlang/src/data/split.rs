@@ -16,14 +16,15 @@
 //! in exact integer arithmetic, so the same seed gives the same split on any
 //! machine.
 
+use super::distance::{exact_sq, pixel_matrix, CHUNK};
 use super::neighbours::Separation;
-use super::{Dataset, TestSplit, PIXELS};
+use super::{Dataset, TestSplit};
 use crate::display::Table;
 use crate::letters::NUM_CLASSES;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use tch::{Kind, Tensor};
+use tch::Kind;
 
 /// How to split the test CSV.
 #[derive(Clone, Debug, PartialEq)]
@@ -71,30 +72,10 @@ impl Groups {
     }
 }
 
-/// Row-major float matrix `N×784`, pixel units (0..255), on the CPU.
-pub(super) fn pixel_matrix(d: &Dataset) -> Tensor {
-    Tensor::from_slice(&d.pixels)
-        .view([d.len() as i64, PIXELS as i64])
-        .to_kind(Kind::Float)
-}
-
-/// Exact squared distance in pixel units.
-pub(super) fn exact_sq(a: &[u8], b: &[u8]) -> u64 {
-    a.iter()
-        .zip(b)
-        .map(|(&x, &y)| {
-            let d = i32::from(x) - i32::from(y);
-            (d * d) as u64
-        })
-        .sum()
-}
-
 /// Squared threshold in pixel units (exact comparisons are `sq < limit`).
 fn limit_sq(threshold: f64) -> f64 {
     (threshold * 255.0).powi(2)
 }
-
-pub(super) const CHUNK: i64 = 1024;
 
 /// All pairs `i < j` within `d` closer than `threshold` (exact), with their
 /// squared distance in pixel units.

@@ -20,10 +20,10 @@
 //! The sizes are set by the time the whole study may take on 2 CPU cores
 //! (about 15 minutes); [`Scale`] shrinks them further in quick mode.
 
-use super::views::by_validation;
+use super::label::RunLabel;
+pub use super::search::ranked;
 use super::{
-    Candidate, EntryStatus, Plan, RandomSearch, RunEntry, Scale, SearchOutcome, StudyError,
-    SuccessiveHalving,
+    Candidate, Plan, RandomSearch, RunEntry, Scale, SearchOutcome, StudyError, SuccessiveHalving,
 };
 use crate::model::{Activation, CnnSpec, ConvBlock, DenseSpec, ModelSpec, Padding};
 use crate::train::{Augmentation, EarlyStopping, Optimizer, Schedule, TrainConfig};
@@ -238,7 +238,7 @@ pub fn finals(cnn: &SearchOutcome, dense: &SearchOutcome, scale: &Scale) -> Plan
         for seed in FINAL_SEEDS {
             config.seed = seed;
             candidates.push(Candidate {
-                label: format!("final: {name}{}{seed}", super::finals::SEED_TAG),
+                label: RunLabel::seeded(format!("final: {name}"), seed).to_string(),
                 spec: e.spec.clone(),
                 config: config.clone(),
             });
@@ -290,7 +290,7 @@ pub fn robust_finals(finals: &[super::SeededFinal], scale: &Scale) -> Option<Pla
         for seed in ROBUST_SEEDS {
             config.seed = seed;
             candidates.push(Candidate {
-                label: format!("{label}{}{seed}", super::finals::SEED_TAG),
+                label: RunLabel::seeded(label.as_str(), seed).to_string(),
                 spec: spec.clone(),
                 config: config.clone(),
             });
@@ -314,10 +314,8 @@ pub fn domain_randomised(chosen: &RunEntry, scale: &Scale) -> Plan {
     let candidates = ROBUST_SEEDS[..1]
         .iter()
         .map(|&seed| Candidate {
-            label: format!(
-                "lever: domain randomisation, label smoothing 0.1{}{seed}",
-                super::finals::SEED_TAG
-            ),
+            label: RunLabel::seeded("lever: domain randomisation, label smoothing 0.1", seed)
+                .to_string(),
             spec: chosen.spec.clone(),
             config: TrainConfig {
                 seed,
@@ -326,17 +324,4 @@ pub fn domain_randomised(chosen: &RunEntry, scale: &Scale) -> Plan {
         })
         .collect();
     Plan::single("Sign-MNIST levers", candidates)
-}
-
-/// The finished runs of a search's last rung, best first on validation
-/// (accuracy of the kept weights, ties broken by loss).
-pub fn ranked(outcome: &SearchOutcome) -> Vec<RunEntry> {
-    let mut runs: Vec<RunEntry> = outcome
-        .rungs
-        .last()
-        .map(|r| r.iter().map(|run| run.entry.clone()).collect())
-        .unwrap_or_default();
-    runs.retain(|e| matches!(e.status, EntryStatus::Completed | EntryStatus::EarlyStopped));
-    runs.sort_by(by_validation);
-    runs
 }

@@ -20,7 +20,7 @@ mod plans;
 pub use plans::{Grid, RandomSearch, SuccessiveHalving};
 
 use super::views::{best_first, by_validation, RunsTable};
-use super::{DataPair, EntryStatus, Run, Study, StudyError, TrainOptions, TrainerOutput};
+use super::{DataPair, EntryStatus, Run, RunEntry, Study, StudyError, TrainOptions, TrainerOutput};
 use crate::data::Dataset;
 use crate::display::Table;
 use crate::model::ModelSpec;
@@ -235,6 +235,19 @@ impl SearchOutcome {
     pub fn evcxr_display(&self) {
         self.table().evcxr_display()
     }
+}
+
+/// The finished runs of a search's last rung, best first on validation
+/// (accuracy of the kept weights, ties broken by loss).
+pub fn ranked(outcome: &SearchOutcome) -> Vec<RunEntry> {
+    let mut runs: Vec<RunEntry> = outcome
+        .rungs
+        .last()
+        .map(|r| r.iter().map(|run| run.entry.clone()).collect())
+        .unwrap_or_default();
+    runs.retain(|e| matches!(e.status, EntryStatus::Completed | EntryStatus::EarlyStopped));
+    runs.sort_by(by_validation);
+    runs
 }
 
 impl fmt::Display for SearchOutcome {
