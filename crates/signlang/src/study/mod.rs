@@ -72,6 +72,7 @@ pub mod recipes;
 mod records;
 mod robustness;
 mod run;
+mod runs_table;
 mod scale;
 mod search;
 mod test_eval;
@@ -103,6 +104,7 @@ pub use format::{FORMAT_VERSION, LEDGER_FILE};
 pub use label::RunLabel;
 pub use ledger::{DataRef, EntryStatus, Ledger, RunEntry, TestTouch, ValidationMetrics};
 pub use records::{Cell, CellKind, RecordsError, RunRecord, RUN_COLUMNS};
+pub use runs_table::RunsTable;
 pub use scale::Scale;
 pub use search::{
     Candidate, Grid, Plan, PlanCost, RandomSearch, Rung, SearchOutcome, SuccessiveHalving,
@@ -110,7 +112,7 @@ pub use search::{
 pub use test_eval::TestPredictions;
 pub use touches::{touch_counts, touch_table, TouchPurpose};
 pub use trainer::{Run, TrainerFailure, TrainerOutput};
-pub use views::{settings_summary, RunRow, RunsTable};
+pub use views::{settings_summary, RunRow};
 
 use files::now_rfc3339;
 

@@ -5,7 +5,7 @@ use std::fmt;
 
 use tch::nn;
 
-use super::{settings_summary, views, RunEntry, TrainError, Trained};
+use super::{settings_summary, RunEntry, TrainError, Trained};
 use crate::train::History;
 
 /// Why a trainer returned no result. A [`TrainError`] converts by its kind
@@ -115,7 +115,7 @@ impl Run {
 
     /// Shows the run inline in evcxr.
     pub fn evcxr_display(&self) {
-        views::RunsTable::of(std::slice::from_ref(&self.entry)).evcxr_display()
+        super::runs_table::RunsTable::of(std::slice::from_ref(&self.entry)).evcxr_display()
     }
 }
 

@@ -19,7 +19,8 @@ mod plans;
 
 pub use plans::{Grid, RandomSearch, SuccessiveHalving};
 
-use super::views::{best_first, by_validation, RunsTable};
+use super::runs_table::RunsTable;
+use super::views::{best_first, by_validation};
 use super::{DataPair, EntryStatus, Run, RunEntry, Study, StudyError, TrainOptions, TrainerOutput};
 use crate::data::Dataset;
 use crate::display::Table;
