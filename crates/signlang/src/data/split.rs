@@ -249,18 +249,7 @@ impl Split {
             self.group_counts.1.to_string(),
         ]);
         let (cv, ct) = (self.validation.class_counts(), test.class_counts());
-        let share = |c: usize| {
-            let tot = cv[c] + ct[c];
-            if tot == 0 {
-                0.0
-            } else {
-                cv[c] as f64 / tot as f64
-            }
-        };
-        let (lo, hi) = (0..NUM_CLASSES)
-            .filter(|&c| cv[c] + ct[c] > 0)
-            .map(share)
-            .fold((1.0f64, 0.0f64), |(lo, hi), s| (lo.min(s), hi.max(s)));
+        let (lo, hi) = validation_share_range(&cv, &ct);
         t.push([
             "letters".to_string(),
             cv.iter().filter(|&&n| n > 0).count().to_string(),
@@ -271,6 +260,13 @@ impl Split {
             format!("{:.0}%..{:.0}%", lo * 100.0, hi * 100.0),
             String::new(),
         ]);
+        self.push_separation_rows(&mut t);
+        t
+    }
+
+    /// The rows of [`Split::summary`] that say how far test images lie from
+    /// validation images ([`Separation`]).
+    fn push_separation_rows(&self, t: &mut Table) {
         let sep = &self.separation;
         t.push([
             "median distance: test image → nearest validation image".to_string(),
@@ -299,7 +295,6 @@ impl Split {
             String::new(),
             format!("{:.1}%", 100.0 * sep.within_threshold),
         ]);
-        t
     }
 
     /// Letter balance: images per letter in each half.
@@ -330,15 +325,69 @@ pub fn split_by_group(d: &Dataset, config: &SplitConfig) -> Split {
         by_letter[letter_of(m)].push(g);
     }
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+    let share = config.validation_share.clamp(0.0, 1.0);
+    let (mut val_idx, mut test_idx, group_counts) =
+        assign_groups(&members, &mut by_letter, share, &mut rng);
+    val_idx.sort_unstable();
+    test_idx.sort_unstable();
+    let group_ids = |idx: &[usize]| idx.iter().map(|&i| groups.group_of[i]).collect::<Vec<_>>();
+    let validation = d.subset("validation", &val_idx);
+    let test = TestSplit::seal_with_groups(d.subset("test", &test_idx), group_ids(&test_idx));
+    // The same sizes drawn at random, image by image, for comparison.
+    let mut shuffled: Vec<usize> = (0..d.len()).collect();
+    shuffled.shuffle(&mut rng);
+    let separation = Separation::measure(
+        d,
+        &groups.group_of,
+        (&val_idx, &test_idx),
+        &shuffled,
+        config.threshold,
+    );
+    Split {
+        validation,
+        test,
+        validation_groups: group_ids(&val_idx),
+        groups,
+        config: config.clone(),
+        group_counts,
+        separation,
+    }
+}
+
+/// Lowest and highest share of each letter's images that went to
+/// validation (`cv`, `ct`: images per letter in validation and test).
+fn validation_share_range(cv: &[usize], ct: &[usize]) -> (f64, f64) {
+    let share = |c: usize| {
+        let tot = cv[c] + ct[c];
+        if tot == 0 {
+            0.0
+        } else {
+            cv[c] as f64 / tot as f64
+        }
+    };
+    (0..NUM_CLASSES)
+        .filter(|&c| cv[c] + ct[c] > 0)
+        .map(share)
+        .fold((1.0f64, 0.0f64), |(lo, hi), s| (lo.min(s), hi.max(s)))
+}
+
+/// Assigns whole groups (`members` of each, `by_letter`: the groups of each
+/// letter) to validation or test, letter by letter; returns the validation
+/// and test images (unsorted) and the number of groups on each side.
+fn assign_groups(
+    members: &[Vec<usize>],
+    by_letter: &mut [Vec<usize>],
+    share: f64,
+    rng: &mut ChaCha8Rng,
+) -> (Vec<usize>, Vec<usize>, (usize, usize)) {
     let mut val_idx = Vec::new();
     let mut test_idx = Vec::new();
     let (mut val_groups, mut test_groups) = (0, 0);
-    let share = config.validation_share.clamp(0.0, 1.0);
     for gs in by_letter.iter_mut() {
         // Seeded shuffle, then largest groups first (stable, so ties keep the
         // shuffled order): each group goes to the half that is further below
         // its target, which balances every letter closely.
-        gs.shuffle(&mut rng);
+        gs.shuffle(rng);
         gs.sort_by_key(|&g| std::cmp::Reverse(members[g].len()));
         let (mut in_val, mut in_test) = (0.0f64, 0.0f64);
         for &g in gs.iter() {
@@ -364,30 +413,7 @@ pub fn split_by_group(d: &Dataset, config: &SplitConfig) -> Split {
             }
         }
     }
-    val_idx.sort_unstable();
-    test_idx.sort_unstable();
-    let group_ids = |idx: &[usize]| idx.iter().map(|&i| groups.group_of[i]).collect::<Vec<_>>();
-    let validation = d.subset("validation", &val_idx);
-    let test = TestSplit::seal_with_groups(d.subset("test", &test_idx), group_ids(&test_idx));
-    // The same sizes drawn at random, image by image, for comparison.
-    let mut shuffled: Vec<usize> = (0..d.len()).collect();
-    shuffled.shuffle(&mut rng);
-    let separation = Separation::measure(
-        d,
-        &groups.group_of,
-        (&val_idx, &test_idx),
-        &shuffled,
-        config.threshold,
-    );
-    Split {
-        validation,
-        test,
-        validation_groups: group_ids(&val_idx),
-        groups,
-        config: config.clone(),
-        group_counts: (val_groups, test_groups),
-        separation,
-    }
+    (val_idx, test_idx, (val_groups, test_groups))
 }
 
 /// The threshold curve as a table (threshold, groups, largest group).

@@ -117,18 +117,21 @@ fn dense_mut(c: &mut Candidate) -> Option<&mut DenseSpec> {
     }
 }
 
-fn block(filters: i64, kernel: i64, pool: bool) -> ConvBlock {
-    ConvBlock {
-        filters,
-        kernel,
-        padding: Padding::Same,
-        batch_norm: true,
-        pool: pool.then_some(2),
-        dropout: 0.0,
-    }
-}
-
-fn cnn(blocks: Vec<ConvBlock>, head: i64, dropout: f64) -> ModelSpec {
+/// A CNN of the search: one batch-normalised, 2×2-pooled block of `kernel`
+/// convolutions per entry of `filters`, and a ReLU head of `head` units
+/// with `dropout`.
+fn cnn(filters: &[i64], kernel: i64, head: i64, dropout: f64) -> ModelSpec {
+    let blocks = filters
+        .iter()
+        .map(|&filters| ConvBlock {
+            filters,
+            kernel,
+            padding: Padding::Same,
+            batch_norm: true,
+            pool: Some(2),
+            dropout: 0.0,
+        })
+        .collect();
     ModelSpec::Cnn(CnnSpec {
         blocks,
         activation: Activation::Relu,
@@ -146,52 +149,40 @@ fn cnn(blocks: Vec<ConvBlock>, head: i64, dropout: f64) -> ModelSpec {
 pub fn cnn_candidates(scale: &Scale) -> Vec<Candidate> {
     let one_cycle = Schedule::OneCycle { warmup: 0.3 };
     let adamw = |lr| config(Optimizer::AdamW, lr, one_cycle.clone(), scale.epochs(2));
+    let sgd = Optimizer::Sgd {
+        momentum: 0.9,
+        nesterov: true,
+    };
     let list = vec![
         (
             "cnn 32-64 | 128, AdamW 2e-3",
-            cnn(vec![block(32, 3, true), block(64, 3, true)], 128, 0.3),
+            cnn(&[32, 64], 3, 128, 0.3),
             adamw(2e-3),
         ),
         (
             "cnn 32-64 | 128, Adam 1e-3 const",
-            cnn(vec![block(32, 3, true), block(64, 3, true)], 128, 0.3),
+            cnn(&[32, 64], 3, 128, 0.3),
             config(Optimizer::Adam, 1e-3, Schedule::Constant, scale.epochs(2)),
         ),
         (
             "cnn 32-64-128 | 256, AdamW 2e-3",
-            cnn(
-                vec![block(32, 3, true), block(64, 3, true), block(128, 3, true)],
-                256,
-                0.4,
-            ),
+            cnn(&[32, 64, 128], 3, 256, 0.4),
             adamw(2e-3),
         ),
         (
             "cnn 64-128 | 256, AdamW 1e-3",
-            cnn(vec![block(64, 3, true), block(128, 3, true)], 256, 0.4),
+            cnn(&[64, 128], 3, 256, 0.4),
             adamw(1e-3),
         ),
         (
             "cnn 32-64 k5 | 128, AdamW 2e-3",
-            cnn(vec![block(32, 5, true), block(64, 5, true)], 128, 0.3),
+            cnn(&[32, 64], 5, 128, 0.3),
             adamw(2e-3),
         ),
         (
             "cnn 16-32-64 | 128, SGD-Nesterov 0.05",
-            cnn(
-                vec![block(16, 3, true), block(32, 3, true), block(64, 3, true)],
-                128,
-                0.3,
-            ),
-            config(
-                Optimizer::Sgd {
-                    momentum: 0.9,
-                    nesterov: true,
-                },
-                0.05,
-                Schedule::Cosine,
-                scale.epochs(2),
-            ),
+            cnn(&[16, 32, 64], 3, 128, 0.3),
+            config(sgd, 0.05, Schedule::Cosine, scale.epochs(2)),
         ),
     ];
     list.into_iter()
