@@ -25,7 +25,7 @@ pub use super::search::ranked;
 use super::{
     Candidate, Plan, RandomSearch, RunEntry, Scale, SearchOutcome, StudyError, SuccessiveHalving,
 };
-use crate::model::{Activation, CnnSpec, ConvBlock, DenseSpec, ModelSpec, Padding};
+use crate::model::{Activation, CnnSpec, ConvBlock, DenseSpec, ModelSpec};
 use crate::train::{Augmentation, EarlyStopping, Optimizer, Schedule, TrainConfig};
 
 /// Seed of every search run of the study (runs differ by their settings).
@@ -123,14 +123,7 @@ fn dense_mut(c: &mut Candidate) -> Option<&mut DenseSpec> {
 fn cnn(filters: &[i64], kernel: i64, head: i64, dropout: f64) -> ModelSpec {
     let blocks = filters
         .iter()
-        .map(|&filters| ConvBlock {
-            filters,
-            kernel,
-            padding: Padding::Same,
-            batch_norm: true,
-            pool: Some(2),
-            dropout: 0.0,
-        })
+        .map(|&filters| ConvBlock::pooled(filters, kernel))
         .collect();
     ModelSpec::Cnn(CnnSpec {
         blocks,
