@@ -7,7 +7,7 @@ use std::fmt;
 use std::path::Path;
 
 #[cfg(feature = "polars")]
-use polars::prelude::{Column, CsvWriter, DataFrame, PolarsResult, SerWriter};
+use polars::prelude::{Column, CsvWriter, DataFrame, NamedFrom, PolarsResult, SerWriter, Series};
 
 #[cfg(feature = "polars")]
 use super::records::CellKind::{Bool, Float, Int, Text};
@@ -142,42 +142,22 @@ impl RunsTable {
             .map(|(j, &(name, kind))| {
                 let cells = self.records.iter().map(|r| &r.cells[j]);
                 match kind {
-                    Text => Column::new(
-                        name.into(),
-                        cells
-                            .map(|c| match c {
-                                Cell::Text(v) => v.clone(),
-                                _ => None,
-                            })
-                            .collect::<Vec<_>>(),
-                    ),
-                    Int => Column::new(
-                        name.into(),
-                        cells
-                            .map(|c| match c {
-                                Cell::Int(v) => *v,
-                                _ => None,
-                            })
-                            .collect::<Vec<_>>(),
-                    ),
-                    Float => Column::new(
-                        name.into(),
-                        cells
-                            .map(|c| match c {
-                                Cell::Float(v) => *v,
-                                _ => None,
-                            })
-                            .collect::<Vec<_>>(),
-                    ),
-                    Bool => Column::new(
-                        name.into(),
-                        cells
-                            .map(|c| match c {
-                                Cell::Bool(v) => *v,
-                                _ => None,
-                            })
-                            .collect::<Vec<_>>(),
-                    ),
+                    Text => column(name, cells, |c| match c {
+                        Cell::Text(v) => v.clone(),
+                        _ => None,
+                    }),
+                    Int => column(name, cells, |c| match c {
+                        Cell::Int(v) => *v,
+                        _ => None,
+                    }),
+                    Float => column(name, cells, |c| match c {
+                        Cell::Float(v) => *v,
+                        _ => None,
+                    }),
+                    Bool => column(name, cells, |c| match c {
+                        Cell::Bool(v) => *v,
+                        _ => None,
+                    }),
                 }
             })
             .collect();
@@ -210,6 +190,20 @@ impl RunsTable {
     pub fn write_json(&self, path: impl AsRef<Path>) -> Result<(), RecordsError> {
         write(path.as_ref(), &self.to_json()?)
     }
+}
+
+/// One polars column named `name`: `get` reads the value of each of `cells`
+/// (`None`, a null, where the setting does not apply).
+#[cfg(feature = "polars")]
+fn column<'a, T>(
+    name: &str,
+    cells: impl Iterator<Item = &'a Cell>,
+    get: impl Fn(&'a Cell) -> Option<T>,
+) -> Column
+where
+    Series: NamedFrom<Vec<Option<T>>, [Option<T>]>,
+{
+    Column::new(name.into(), cells.map(get).collect::<Vec<_>>())
 }
 
 fn write(path: &Path, text: &str) -> Result<(), RecordsError> {
