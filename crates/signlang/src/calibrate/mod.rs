@@ -29,7 +29,7 @@ mod unsure;
 pub use rule::{at_threshold, Calibration, Operating};
 pub use unsure::{pixel_stats, InputGate, PixelStats, ScoreKind, UnsureRule};
 
-use crate::evaluate::{wilson_interval, Interval};
+use crate::evaluate::Interval;
 use crate::letters::NUM_CLASSES;
 
 /// Number of equal-width confidence bins of the ECE and reliability diagram.

@@ -32,7 +32,7 @@ pub use answer::{ShortAnswer, SHORT_ANSWER_WORDS};
 pub use distance::{BandAccuracy, DistanceBands, BAND_EDGES};
 pub use goals::{GoalCheck, Goals, LetterGoal, Verdict};
 pub use grouped::{grouped_accuracy, GroupMethod, GroupedAccuracy};
-pub use intervals::{clopper_pearson_interval, wilson_interval, Interval};
+pub use intervals::{clopper_pearson_interval, rate_with_interval, wilson_interval, Interval};
 pub use mcnemar::{clustered_mcnemar, mcnemar, mcnemar_p, ClusteredMcNemar, McNemar};
 pub use metrics::{pooled_confusions, Confusion, Evaluation, LetterStats};
 pub use report::{photos_needed, ClientReport, Comparison, FieldLine, SeedSpread};
