@@ -111,7 +111,7 @@ pub use search::{
 };
 pub use test_eval::TestPredictions;
 pub use touches::{touch_counts, touch_table, TouchPurpose};
-pub use trainer::{Run, TrainerFailure, TrainerOutput};
+pub use trainer::{Run, Trainer, TrainerFailure, TrainerOutput};
 pub use views::{settings_summary, RunRow};
 
 use files::now_rfc3339;

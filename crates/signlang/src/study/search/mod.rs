@@ -21,7 +21,9 @@ pub use plans::{Grid, RandomSearch, SuccessiveHalving};
 
 use super::runs_table::RunsTable;
 use super::views::{best_first, by_validation};
-use super::{DataPair, EntryStatus, Run, RunEntry, Study, StudyError, TrainOptions, TrainerOutput};
+use super::{
+    DataPair, EntryStatus, Run, RunEntry, Study, StudyError, TrainOptions, Trainer, TrainerOutput,
+};
 use crate::data::Dataset;
 use crate::display::Table;
 use crate::model::ModelSpec;
@@ -380,12 +382,7 @@ impl Study {
         mut trainer: F,
     ) -> Result<SearchOutcome, StudyError>
     where
-        F: FnMut(
-            &crate::model::ModelSpec,
-            &TrainConfig,
-            &Dataset,
-            &Dataset,
-        ) -> Result<TrainerOutput, E>,
+        F: Trainer<E>,
         E: Into<super::TrainerFailure>,
     {
         plan.check()?;
@@ -454,12 +451,7 @@ impl Study {
         trainer: &mut F,
     ) -> Result<Vec<(usize, Run)>, StudyError>
     where
-        F: FnMut(
-            &crate::model::ModelSpec,
-            &TrainConfig,
-            &Dataset,
-            &Dataset,
-        ) -> Result<TrainerOutput, E>,
+        F: Trainer<E>,
         E: Into<super::TrainerFailure>,
     {
         let mut runs: Vec<(usize, Run)> = Vec::new();
