@@ -24,6 +24,7 @@ are ignored; string contents never match.
 Usage:
   python3 scripts/check_structure.py            # exit 1 and list problems if any
   python3 scripts/check_structure.py --report   # print everything, exit 0
+  python3 scripts/check_structure.py --cycles   # exit 1 on any cycle (a) or (d) only (`make lint`)
   python3 scripts/check_structure.py --self-test
   python3 scripts/check_structure.py --src DIR  # another crate's src/
 """
@@ -588,6 +589,9 @@ class Findings:
     long_fns: list[tuple[str, int, str, int]]
     module_cycles: list[tuple[list[str], list[str]]]  # top-level modules, edge lines
 
+    def any_cycle(self) -> bool:
+        return bool(self.cycles or self.module_cycles)
+
     def any(self, modules: bool = False) -> bool:
         return bool(self.cycles or self.long_files or self.long_fns
                     or (modules and self.module_cycles))
@@ -635,7 +639,7 @@ def render(f: Findings, src: Path) -> str:
                f"{len(f.long_fns)}")
     out += [f"  {rel}:{line} {name}: {n}" for rel, line, name, n in f.long_fns]
     out.append(f"\n(d) cycles between top-level modules (a path naming a module through a "
-               f"re-export counts; fails only with --modules): {len(f.module_cycles)}")
+               f"re-export counts; fails with --modules or --cycles): {len(f.module_cycles)}")
     for i, (comp, lines) in enumerate(f.module_cycles, 1):
         out.append(f"  cycle {i} ({len(comp)} modules): {', '.join(comp)}")
         out += [f"    {line}" for line in lines]
@@ -686,12 +690,29 @@ def self_test() -> int:
             problems.append(f"expected big.rs with {MAX_FILE_LINES + 1} lines, got {f.long_files}")
         if [(r, n) for r, _, n, _ in f.long_fns] != [("c.rs", "long")]:
             problems.append(f"expected only c.rs's fn long, got {f.long_fns}")
+        if not f.any_cycle():
+            problems.append("--cycles would pass on a tree with cycles")
         text = render(f, src)
     if problems:
         print("self-test FAILED:\n  " + "\n  ".join(problems) + "\n\n" + text)
         return 1
     print("self-test passed: the cycle a.rs <-> b.rs found (doc comments, strings, tests and a "
           "facade ignored), one long file, one long function")
+    return 0
+
+
+def check_cycles(f: Findings, src: Path) -> int:
+    """The `--cycles` mode: exit 1 listing the cycles when there are any,
+    else one line (long files and functions only counted)."""
+    if f.any_cycle():
+        text = render(f, src)
+        text = text[:text.index("\n\n(b)")] + text[text.index("\n\n(d)"):]
+        print(text + "\n\nstructure check failed: import cycles between files or modules; "
+              "move the items so that dependencies go one way (`make structure` lists all)")
+        return 1
+    print(f"structure: no import cycles between files or top-level modules of {src} "
+          f"({len(f.long_files)} files over {MAX_FILE_LINES} and {len(f.long_fns)} functions "
+          f"over {MAX_FN_LINES} lines of code: `make structure` lists them)")
     return 0
 
 
@@ -703,6 +724,9 @@ def main() -> int:
                     help="check the checker on a generated tree")
     ap.add_argument("--modules", action="store_true",
                     help="also fail on cycles between top-level modules (d)")
+    ap.add_argument("--cycles", action="store_true",
+                    help="fail only on import cycles, between files (a) or top-level modules "
+                         "(d); long files and functions are counted, not failed (make lint)")
     args = ap.parse_args()
     if args.self_test:
         return self_test()
@@ -710,6 +734,8 @@ def main() -> int:
         print(f"check_structure: no lib.rs in {args.src}; pass --src crates/<crate>/src")
         return 2
     f = analyse(args.src)
+    if args.cycles:
+        return check_cycles(f, args.src)
     print(render(f, args.src))
     if f.any(args.modules) and not args.report:
         print("\nstructure check failed: fix the items above (or run with --report to list only)")

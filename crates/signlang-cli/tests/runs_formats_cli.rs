@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use signlang::data::Dataset;
-use signlang::model::{CnnSpec, ConvBlock, DenseSpec, ModelSpec, Padding};
+use signlang::model::{CnnSpec, ConvBlock, DenseSpec, ModelSpec};
 use signlang::study::{Study, TrainerOutput};
 use signlang::testing::epoch;
 use signlang::train::{EarlyStopping, History, Optimizer, RunStatus, Schedule, TrainConfig};
@@ -36,14 +36,7 @@ fn study() -> tempfile::TempDir {
         dropout: 0.25,
         ..Default::default()
     });
-    let block = |filters| ConvBlock {
-        filters,
-        kernel: 3,
-        padding: Padding::Same,
-        batch_norm: true,
-        pool: Some(2),
-        dropout: 0.0,
-    };
+    let block = |filters| ConvBlock::pooled(filters, 3);
     let cnn = ModelSpec::Cnn(CnnSpec {
         blocks: vec![block(8), block(16)],
         activation: Default::default(),

@@ -1,4 +1,4 @@
-//! Export a trained model for app developers, and classify image files with it.
+//! Export a trained model for app developers.
 //!
 //! [`export_model`] writes a directory that needs nothing from this crate:
 //!
@@ -11,8 +11,7 @@
 //! | `labels.json` | the 24 letters in output order |
 //! | `README.md` | input/output format and a short Python example |
 //!
-//! [`Classifier`] (in [`crate::infer`], re-exported here) loads `model.pt`
-//! and classifies image files.
+//! [`crate::infer::Classifier`] loads `model.pt` and classifies image files.
 
 use std::path::{Path, PathBuf};
 
@@ -20,12 +19,11 @@ use tch::nn::{ModuleT, VarStore};
 use tch::{CModule, Device, Kind, Tensor};
 
 use crate::data::PIXELS;
-pub use crate::infer::{preprocess, preprocess_image, Classifier, RESIZE_FILTER};
 use crate::letters::LETTERS;
 use crate::model::ModelSpec;
 pub use crate::onnx::ExportOptions;
 
-/// Errors of export and prediction.
+/// Errors of export.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     /// Reading or writing a file failed.
@@ -66,37 +64,9 @@ pub enum ExportError {
         /// Largest absolute difference of the outputs.
         diff: f64,
     },
-    /// No exported model where one was expected.
-    #[error(
-        "no exported model at {path}; export one from the notebook with \
-         `signlang::export::export_model(dir, &spec, &vs, &net)`"
-    )]
-    MissingModel {
-        /// The missing file or directory.
-        path: PathBuf,
-    },
-    /// The model's output is not `N×24`.
-    #[error("{path}: the model outputs shape {shape:?}, expected N×24 letter scores")]
-    BadOutput {
-        /// The model file.
-        path: PathBuf,
-        /// The output shape.
-        shape: Vec<i64>,
-    },
     /// The ONNX export failed.
     #[error(transparent)]
     Onnx(#[from] crate::onnx::OnnxError),
-    /// An image file could not be read or decoded.
-    #[error("cannot read image {path}: {reason}")]
-    Image {
-        /// The image file.
-        path: PathBuf,
-        /// Why.
-        reason: String,
-    },
-    /// The export directory's `calibration.json` is unreadable or invalid.
-    #[error(transparent)]
-    Calibration(#[from] crate::calibrate::CalibrateError),
 }
 
 /// What [`export_model`] wrote.
@@ -116,7 +86,7 @@ pub struct ExportInfo {
     pub onnx_max_abs_diff: Option<f64>,
 }
 
-pub(crate) fn torch(what: impl Into<String>) -> impl FnOnce(tch::TchError) -> ExportError {
+fn torch(what: impl Into<String>) -> impl FnOnce(tch::TchError) -> ExportError {
     let what = what.into();
     move |source| ExportError::Torch { what, source }
 }

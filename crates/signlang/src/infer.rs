@@ -1,5 +1,4 @@
-//! Inference: the one batching helper that every prediction path uses,
-//! the class probabilities of a network, image preprocessing, and the
+//! Inference: the class probabilities of a network, image preprocessing, and the
 //! [`Classifier`] that runs an exported model.
 //!
 //! [`Classifier`] loads `model.pt` (no spec needed) and classifies PNG/JPEG
@@ -18,26 +17,55 @@ use tch::{CModule, Device, Kind, Tensor};
 
 use crate::calibrate::Probs;
 use crate::data::{Dataset, PIXELS};
-use crate::export::{torch, ExportError};
 use crate::letters::{LETTERS, NUM_CLASSES};
 use crate::model::Net;
-use crate::runtime::eval_batch;
+use crate::runtime::{eval_batch, in_batches};
 
-/// Calls `f(start, len)` for consecutive batches of at most `batch` of `n`
-/// items, in order, and collects the results; stops at the first error.
-pub fn in_batches<T, E>(
-    n: i64,
-    batch: i64,
-    mut f: impl FnMut(i64, i64) -> Result<T, E>,
-) -> Result<Vec<T>, E> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    while start < n {
-        let len = batch.min(n - start);
-        out.push(f(start, len)?);
-        start += len;
-    }
-    Ok(out)
+/// Errors of loading an exported model, reading images and classifying them.
+#[derive(Debug, thiserror::Error)]
+pub enum InferError {
+    /// A torch operation failed.
+    #[error("{what}: {source}")]
+    Torch {
+        /// What was being done.
+        what: String,
+        /// The tch error.
+        source: tch::TchError,
+    },
+    /// No exported model where one was expected.
+    #[error(
+        "no exported model at {path}; export one from the notebook with \
+         `signlang::export::export_model(dir, &spec, &vs, &net)`"
+    )]
+    MissingModel {
+        /// The missing file or directory.
+        path: PathBuf,
+    },
+    /// The model's output is not `N×24`.
+    #[error("{path}: the model outputs shape {shape:?}, expected N×24 letter scores")]
+    BadOutput {
+        /// The model file.
+        path: PathBuf,
+        /// The output shape.
+        shape: Vec<i64>,
+    },
+    /// An image file could not be read or decoded.
+    #[error("cannot read image {path}: {reason}")]
+    Image {
+        /// The image file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The export directory's `calibration.json` is unreadable or invalid.
+    #[error(transparent)]
+    Calibration(#[from] crate::calibrate::CalibrateError),
+}
+
+/// Wraps a tch error with what was being done.
+pub(crate) fn torch(what: impl Into<String>) -> impl FnOnce(tch::TchError) -> InferError {
+    let what = what.into();
+    move |source| InferError::Torch { what, source }
 }
 
 /// The rows of an `N×24` probability tensor (any device or float kind) as
@@ -115,14 +143,14 @@ pub fn square_grey(img: &DynamicImage) -> image::GrayImage {
 
 /// Reads a PNG or JPEG file (format detected from its content) and
 /// [`preprocess`]es it to 28×28 greyscale pixels.
-pub fn preprocess_image(path: impl AsRef<Path>) -> Result<[u8; PIXELS], ExportError> {
+pub fn preprocess_image(path: impl AsRef<Path>) -> Result<[u8; PIXELS], InferError> {
     Ok(preprocess(&read_image(path)?))
 }
 
 /// Reads and decodes a PNG or JPEG file (format detected from its content).
-pub fn read_image(path: impl AsRef<Path>) -> Result<DynamicImage, ExportError> {
+pub fn read_image(path: impl AsRef<Path>) -> Result<DynamicImage, InferError> {
     let path = path.as_ref();
-    let err = |reason: String| ExportError::Image {
+    let err = |reason: String| InferError::Image {
         path: path.to_path_buf(),
         reason,
     };
@@ -149,18 +177,18 @@ pub struct Classifier {
 }
 
 impl Classifier {
-    /// Loads `model.pt` from an export directory written by [`export_model`],
+    /// Loads `model.pt` from an export directory written by [`crate::export::export_model`],
     /// and its `calibration.json` when present (see [`crate::calibrate`]).
-    pub fn load(dir: impl AsRef<Path>) -> Result<Classifier, ExportError> {
+    pub fn load(dir: impl AsRef<Path>) -> Result<Classifier, InferError> {
         let dir = dir.as_ref();
         if !dir.is_dir() {
-            return Err(ExportError::MissingModel {
+            return Err(InferError::MissingModel {
                 path: dir.to_path_buf(),
             });
         }
         let path = dir.join("model.pt");
         if !path.is_file() {
-            return Err(ExportError::MissingModel { path });
+            return Err(InferError::MissingModel { path });
         }
         let mut module = CModule::load_on_device(&path, Device::Cpu).map_err(torch(format!(
             "loading TorchScript model {}",
@@ -188,7 +216,7 @@ impl Classifier {
     /// Letter probabilities (`N×24`, softmax of the model's output, divided
     /// by the calibration's temperature when there is one) for an
     /// `N×1×28×28` float batch in `[0, 1]`.
-    pub fn probabilities(&self, images: &Tensor) -> Result<Tensor, ExportError> {
+    pub fn probabilities(&self, images: &Tensor) -> Result<Tensor, InferError> {
         let out = self.logits(images)?;
         let t = self.calibration.as_ref().map_or(1.0, |c| c.temperature);
         Ok((out / t).softmax(-1, Kind::Float))
@@ -197,7 +225,7 @@ impl Classifier {
     /// `(unsure, score)` of one image under the calibration's rule (its
     /// unsure rule when it has one, else its threshold on the calibrated
     /// top probability); `None` without a calibration.
-    pub fn decide(&self, pixels: &[u8; PIXELS]) -> Result<Option<(bool, f64)>, ExportError> {
+    pub fn decide(&self, pixels: &[u8; PIXELS]) -> Result<Option<(bool, f64)>, InferError> {
         let Some(cal) = &self.calibration else {
             return Ok(None);
         };
@@ -211,12 +239,12 @@ impl Classifier {
     }
 
     /// The model's output (`N×24` logits) for an `N×1×28×28` float batch in `[0, 1]`.
-    pub fn logits(&self, images: &Tensor) -> Result<Tensor, ExportError> {
+    pub fn logits(&self, images: &Tensor) -> Result<Tensor, InferError> {
         let out = tch::no_grad(|| self.module.forward_ts(&[images]))
             .map_err(torch(format!("running {}", self.path.display())))?;
         let shape = out.size();
         if shape.len() != 2 || shape[1] != NUM_CLASSES as i64 {
-            return Err(ExportError::BadOutput {
+            return Err(InferError::BadOutput {
                 path: self.path.clone(),
                 shape,
             });
@@ -225,7 +253,7 @@ impl Classifier {
     }
 
     /// The predicted class (argmax) of each image of `data`, in batches.
-    pub fn predict_classes(&self, data: &Dataset) -> Result<Vec<u8>, ExportError> {
+    pub fn predict_classes(&self, data: &Dataset) -> Result<Vec<u8>, InferError> {
         let images = data.images();
         let parts = in_batches(data.len() as i64, 512, |start, len| {
             let p = self.probabilities(&images.narrow(0, start, len))?;
@@ -235,7 +263,7 @@ impl Classifier {
     }
 
     /// The `k` most likely letters with their probabilities, most likely first.
-    pub fn top_k(&self, pixels: &[u8; PIXELS], k: usize) -> Result<Vec<(char, f32)>, ExportError> {
+    pub fn top_k(&self, pixels: &[u8; PIXELS], k: usize) -> Result<Vec<(char, f32)>, InferError> {
         let x = Tensor::from_slice(pixels)
             .view([1, 1, 28, 28])
             .to_kind(Kind::Float)
@@ -250,7 +278,7 @@ impl Classifier {
 
     /// Reads, preprocesses and classifies an image file: the top-3 letters
     /// with probabilities.
-    pub fn predict_file(&self, path: impl AsRef<Path>) -> Result<Vec<(char, f32)>, ExportError> {
+    pub fn predict_file(&self, path: impl AsRef<Path>) -> Result<Vec<(char, f32)>, InferError> {
         let pixels = preprocess_image(path)?;
         self.top_k(&pixels, 3)
     }
@@ -259,18 +287,6 @@ impl Classifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn batches_cover_every_item_once_in_order() {
-        let _rng = crate::runtime::torch_rng_lock();
-        let spans = in_batches(10, 4, |s, l| Ok::<_, ()>((s, l))).unwrap();
-        assert_eq!(spans, vec![(0, 4), (4, 4), (8, 2)]);
-        assert!(in_batches(0, 4, |s, l| Ok::<_, ()>((s, l)))
-            .unwrap()
-            .is_empty());
-        let err = in_batches(10, 4, |s, _| if s == 4 { Err(s) } else { Ok(s) });
-        assert_eq!(err, Err(4));
-    }
 
     #[test]
     fn probabilities_have_one_row_per_image_and_sum_to_one() {

@@ -16,9 +16,9 @@
 //! | [`model`] | model specs (dense, CNN) and the networks built from them |
 //! | [`presets`] | the reference models (`baseline_cnn`, `dense`, `cnn2`) with their configs |
 //! | [`train`] | training configs, the trainer (epoch loop, early stopping), learning histories |
-//! | [`runtime`] | denormal flushing, channels-last convolutions, evaluation batch sizes, their environment variables |
+//! | [`runtime`] | denormal flushing, channels-last convolutions, evaluation batch sizes and the batching helper, their environment variables |
 //! | [`weights`] | save weights as safetensors; in-memory snapshots and restore |
-//! | [`infer`] | the one batching helper for prediction; class probabilities; image preprocessing and the [`infer::Classifier`] of an exported model |
+//! | [`infer`] | class probabilities; image preprocessing and the [`infer::Classifier`] of an exported model |
 //! | [`evaluate`] | accuracy with source photos as the unit, clustered McNemar, goals, the client report |
 //! | [`study`] | the 50-run ledger, searches, the recipes, seeded finals, the recorded test split |
 //! | [`plots`] | SVG figures |

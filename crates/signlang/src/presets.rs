@@ -40,16 +40,8 @@ pub fn dense() -> ModelSpec {
 /// Two conv blocks (32, 64; 3×3 same, batch norm, relu, max-pool 2) →
 /// Flatten → Dense(128, relu) → Dropout 0.3 → Dense(24).
 pub fn cnn2() -> ModelSpec {
-    let block = |filters| ConvBlock {
-        filters,
-        kernel: 3,
-        padding: Padding::Same,
-        batch_norm: true,
-        pool: Some(2),
-        dropout: 0.0,
-    };
     ModelSpec::Cnn(CnnSpec {
-        blocks: vec![block(32), block(64)],
+        blocks: vec![ConvBlock::pooled(32, 3), ConvBlock::pooled(64, 3)],
         activation: Activation::Relu,
         input_norm: false,
         head: DenseSpec {

@@ -1,7 +1,8 @@
 //! The process-wide runtime settings in one place: denormal flushing
 //! (`SIGNLANG_KEEP_DENORMALS` turns it off), channels-last convolutions
 //! (`SIGNLANG_NCHW` turns them off), and the batch size of evaluation and
-//! prediction on each device. The thread count is libtorch's
+//! prediction on each device with the one batching helper every prediction
+//! path uses ([`in_batches`]). The thread count is libtorch's
 //! (`tch::set_num_threads`), set by the callers that measure it.
 
 use std::sync::{Mutex, MutexGuard};
@@ -115,6 +116,23 @@ pub(crate) fn eval_batch(device: Device) -> i64 {
     }
 }
 
+/// Calls `f(start, len)` for consecutive batches of at most `batch` of `n`
+/// items, in order, and collects the results; stops at the first error.
+pub fn in_batches<T, E>(
+    n: i64,
+    batch: i64,
+    mut f: impl FnMut(i64, i64) -> Result<T, E>,
+) -> Result<Vec<T>, E> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < n {
+        let len = batch.min(n - start);
+        out.push(f(start, len)?);
+        start += len;
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +157,16 @@ mod tests {
     fn evaluation_batches_are_small_on_the_cpu() {
         assert_eq!(eval_batch(Device::Cpu), 32);
         assert_eq!(eval_batch(Device::Cuda(0)), 1024);
+    }
+
+    #[test]
+    fn batches_cover_every_item_once_in_order() {
+        let spans = in_batches(10, 4, |s, l| Ok::<_, ()>((s, l))).unwrap();
+        assert_eq!(spans, vec![(0, 4), (4, 4), (8, 2)]);
+        assert!(in_batches(0, 4, |s, l| Ok::<_, ()>((s, l)))
+            .unwrap()
+            .is_empty());
+        let err = in_batches(10, 4, |s, _| if s == 4 { Err(s) } else { Ok(s) });
+        assert_eq!(err, Err(4));
     }
 }

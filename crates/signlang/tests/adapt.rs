@@ -100,7 +100,7 @@ fn adapting_an_export_is_one_counted_run_and_is_not_trained_twice() {
     ] {
         assert!(out.join(file).is_file(), "{file} written");
     }
-    let classifier = signlang::export::Classifier::load(&out).unwrap();
+    let classifier = signlang::infer::Classifier::load(&out).unwrap();
     assert!(classifier.calibration().is_some());
     let again = adapt_export(&model, &photos, &out, quiet(2));
     assert!(matches!(again, Err(AdaptError::OutExists { .. })));

@@ -7,7 +7,8 @@ use signlang::calibrate::{
     apply_temperature, at_threshold, choose_threshold, coverage_curve, expected_calibration_error,
     fit_temperature, reliability_bins, softmax, CalibrateError, Calibration, Probs, ECE_BINS,
 };
-use signlang::export::{export_model, Classifier};
+use signlang::export::export_model;
+use signlang::infer::Classifier;
 use signlang::model::{DenseSpec, ModelSpec};
 use signlang::NUM_CLASSES;
 use tch::{nn, Device, Kind, Tensor};

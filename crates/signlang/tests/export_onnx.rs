@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use signlang::data::{data_path, load_dataset};
-use signlang::export::{export_model_with, Classifier, ExportError, ExportOptions};
-use signlang::model::{Activation, CnnSpec, ConvBlock, DenseSpec, ModelSpec, Padding};
+use signlang::export::{export_model_with, ExportError, ExportOptions};
+use signlang::infer::Classifier;
+use signlang::model::{Activation, CnnSpec, ConvBlock, DenseSpec, ModelSpec};
 use signlang::onnx::OnnxError;
 use tch::nn::{self, ModuleT, OptimizerConfig};
 use tch::{Device, Kind, Tensor};
@@ -29,12 +30,8 @@ fn venv_python() -> PathBuf {
 /// A small CNN with batch norm and dropout in the blocks and the head.
 fn spec() -> ModelSpec {
     let block = |filters, dropout| ConvBlock {
-        filters,
-        kernel: 3,
-        padding: Padding::Same,
-        batch_norm: true,
-        pool: Some(2),
         dropout,
+        ..ConvBlock::pooled(filters, 3)
     };
     ModelSpec::Cnn(CnnSpec {
         blocks: vec![block(8, 0.0), block(16, 0.1)],

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use signlang::data::{Dataset, PIXELS};
 use signlang::evaluate::{evaluate, predict_classes};
-use signlang::export::{export_model, preprocess_image, Classifier, ExportError};
+use signlang::export::{export_model, ExportError};
+use signlang::infer::{preprocess_image, Classifier, InferError};
 use signlang::letters::class_of_label;
 use signlang::model::{CnnSpec, ConvBlock, DenseSpec, ModelSpec, Padding};
 use tch::nn::{self, Module, ModuleT, OptimizerConfig};
@@ -296,7 +297,7 @@ fn unreadable_images_and_missing_models_are_clear_errors() {
     let junk = dir.path().join("notes.png");
     std::fs::write(&junk, "this is not an image").unwrap();
     let err = preprocess_image(&junk).unwrap_err();
-    assert!(matches!(err, ExportError::Image { .. }));
+    assert!(matches!(err, InferError::Image { .. }));
     assert!(err.to_string().contains("notes.png"), "{err}");
 
     // A truncated PNG.
@@ -317,7 +318,7 @@ fn unreadable_images_and_missing_models_are_clear_errors() {
     assert!(err.to_string().contains("missing.jpg"), "{err}");
 
     let err = Classifier::load(dir.path().join("no-such-model")).unwrap_err();
-    assert!(matches!(err, ExportError::MissingModel { .. }));
+    assert!(matches!(err, InferError::MissingModel { .. }));
     assert!(err.to_string().contains("no-such-model"), "{err}");
     assert!(err.to_string().contains("export_model"), "{err}");
     let err = Classifier::load(dir.path()).unwrap_err();

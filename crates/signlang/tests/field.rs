@@ -4,8 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use signlang::export::{export_model, Classifier};
+use signlang::export::export_model;
 use signlang::field::{check_dir, check_from_env, list_images, truth_from_name, FIELD_DIR_ENV};
+use signlang::infer::Classifier;
 use signlang::model::{DenseSpec, ModelSpec};
 use tch::{nn, Device};
 

@@ -3,7 +3,7 @@
 //! `signlang::export::export_model`.
 //!
 //! Images are PNG or JPEG of any size and colour; they are converted to
-//! 28×28 greyscale like the dataset (see `signlang::export::preprocess`).
+//! 28×28 greyscale like the dataset (see `signlang::infer::preprocess`).
 //! A folder stands for all its `.jpg`, `.jpeg` and `.png` files, sorted.
 //! With a `calibration.json` in the model directory the probabilities are
 //! calibrated and an image below its threshold is marked `unsure`.
@@ -16,8 +16,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use signlang::export::{Classifier, ExportError};
 use signlang::field::{self, Prediction};
+use signlang::infer::{Classifier, InferError};
 
 /// Arguments of `signlang predict`.
 #[derive(Args)]
@@ -65,7 +65,7 @@ pub fn prediction_line(p: &Prediction) -> String {
 /// Runs `signlang predict`.
 pub fn run(args: PredictArgs) -> anyhow::Result<()> {
     let classifier = Classifier::load(&args.model_dir).map_err(|e| match e {
-        ExportError::MissingModel { path } => anyhow::anyhow!(
+        InferError::MissingModel { path } => anyhow::anyhow!(
             "no exported model at {}: export one from the notebook with \
              `signlang::export::export_model(dir, &spec, &vs, &net)` and pass that directory",
             path.display()

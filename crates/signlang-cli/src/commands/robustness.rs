@@ -12,7 +12,7 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use signlang::corrupt::evaluate_robustness;
-use signlang::export::Classifier;
+use signlang::infer::Classifier;
 
 /// Arguments of `signlang robustness`.
 #[derive(Args)]

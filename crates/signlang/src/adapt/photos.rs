@@ -64,7 +64,7 @@ pub fn load_photos(dir: impl AsRef<Path>) -> Result<Photos, AdaptError> {
         let image = crate::infer::preprocess_image(file).map_err(|e| AdaptError::Unreadable {
             path: file.clone(),
             reason: match e {
-                crate::export::ExportError::Image { reason, .. } => reason,
+                crate::infer::InferError::Image { reason, .. } => reason,
                 other => other.to_string(),
             },
         })?;

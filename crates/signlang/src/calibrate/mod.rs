@@ -11,7 +11,7 @@
 //!   those are;
 //! - [`Calibration`]: temperature + threshold, fitted on validation, saved as
 //!   `calibration.json` next to an exported model and applied by
-//!   [`crate::export::Classifier`] when present;
+//!   [`crate::infer::Classifier`] when present;
 //! - [`UnsureRule`]: a better "unsure" (a logit score and an input gate,
 //!   fitted by [`crate::diagnose`]) stored in the same file.
 //!
@@ -29,7 +29,7 @@ mod unsure;
 pub use rule::{at_threshold, Calibration, Operating};
 pub use unsure::{pixel_stats, InputGate, PixelStats, ScoreKind, UnsureRule};
 
-use crate::evaluate::{wilson_interval, Interval};
+use crate::evaluate::Interval;
 use crate::letters::NUM_CLASSES;
 
 /// Number of equal-width confidence bins of the ECE and reliability diagram.

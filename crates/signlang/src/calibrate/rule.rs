@@ -70,6 +70,7 @@ pub fn at_threshold(
         }
     }
     let n = probs.len();
+    let (accuracy, ci) = crate::evaluate::rate_with_interval(correct, accepted);
     Ok(Operating {
         threshold,
         n,
@@ -77,12 +78,8 @@ pub fn at_threshold(
         correct,
         correct_all,
         coverage: accepted as f64 / n as f64,
-        accuracy: if accepted == 0 {
-            f64::NAN
-        } else {
-            correct as f64 / accepted as f64
-        },
-        ci: wilson_interval(correct, accepted, 0.95),
+        accuracy,
+        ci,
     })
 }
 

@@ -16,6 +16,7 @@
 
 pub mod check;
 pub mod cross_half;
+mod distance;
 pub mod load;
 pub mod neighbours;
 pub mod parse;

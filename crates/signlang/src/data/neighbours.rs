@@ -10,7 +10,7 @@
 //!   image closer to a validation image than to the other images of its own
 //!   photo?
 
-use super::split::{exact_sq, pixel_matrix, CHUNK};
+use super::distance::{exact_sq, pixel_matrix, CHUNK};
 use super::Dataset;
 use crate::display::Table;
 use tch::{Kind, Tensor};

@@ -16,14 +16,15 @@
 //! in exact integer arithmetic, so the same seed gives the same split on any
 //! machine.
 
+use super::distance::{exact_sq, pixel_matrix, CHUNK};
 use super::neighbours::Separation;
-use super::{Dataset, TestSplit, PIXELS};
+use super::{Dataset, TestSplit};
 use crate::display::Table;
 use crate::letters::NUM_CLASSES;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use tch::{Kind, Tensor};
+use tch::Kind;
 
 /// How to split the test CSV.
 #[derive(Clone, Debug, PartialEq)]
@@ -71,30 +72,10 @@ impl Groups {
     }
 }
 
-/// Row-major float matrix `N×784`, pixel units (0..255), on the CPU.
-pub(super) fn pixel_matrix(d: &Dataset) -> Tensor {
-    Tensor::from_slice(&d.pixels)
-        .view([d.len() as i64, PIXELS as i64])
-        .to_kind(Kind::Float)
-}
-
-/// Exact squared distance in pixel units.
-pub(super) fn exact_sq(a: &[u8], b: &[u8]) -> u64 {
-    a.iter()
-        .zip(b)
-        .map(|(&x, &y)| {
-            let d = i32::from(x) - i32::from(y);
-            (d * d) as u64
-        })
-        .sum()
-}
-
 /// Squared threshold in pixel units (exact comparisons are `sq < limit`).
 fn limit_sq(threshold: f64) -> f64 {
     (threshold * 255.0).powi(2)
 }
-
-pub(super) const CHUNK: i64 = 1024;
 
 /// All pairs `i < j` within `d` closer than `threshold` (exact), with their
 /// squared distance in pixel units.
@@ -268,18 +249,7 @@ impl Split {
             self.group_counts.1.to_string(),
         ]);
         let (cv, ct) = (self.validation.class_counts(), test.class_counts());
-        let share = |c: usize| {
-            let tot = cv[c] + ct[c];
-            if tot == 0 {
-                0.0
-            } else {
-                cv[c] as f64 / tot as f64
-            }
-        };
-        let (lo, hi) = (0..NUM_CLASSES)
-            .filter(|&c| cv[c] + ct[c] > 0)
-            .map(share)
-            .fold((1.0f64, 0.0f64), |(lo, hi), s| (lo.min(s), hi.max(s)));
+        let (lo, hi) = validation_share_range(&cv, &ct);
         t.push([
             "letters".to_string(),
             cv.iter().filter(|&&n| n > 0).count().to_string(),
@@ -290,6 +260,13 @@ impl Split {
             format!("{:.0}%..{:.0}%", lo * 100.0, hi * 100.0),
             String::new(),
         ]);
+        self.push_separation_rows(&mut t);
+        t
+    }
+
+    /// The rows of [`Split::summary`] that say how far test images lie from
+    /// validation images ([`Separation`]).
+    fn push_separation_rows(&self, t: &mut Table) {
         let sep = &self.separation;
         t.push([
             "median distance: test image → nearest validation image".to_string(),
@@ -318,7 +295,6 @@ impl Split {
             String::new(),
             format!("{:.1}%", 100.0 * sep.within_threshold),
         ]);
-        t
     }
 
     /// Letter balance: images per letter in each half.
@@ -349,15 +325,69 @@ pub fn split_by_group(d: &Dataset, config: &SplitConfig) -> Split {
         by_letter[letter_of(m)].push(g);
     }
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+    let share = config.validation_share.clamp(0.0, 1.0);
+    let (mut val_idx, mut test_idx, group_counts) =
+        assign_groups(&members, &mut by_letter, share, &mut rng);
+    val_idx.sort_unstable();
+    test_idx.sort_unstable();
+    let group_ids = |idx: &[usize]| idx.iter().map(|&i| groups.group_of[i]).collect::<Vec<_>>();
+    let validation = d.subset("validation", &val_idx);
+    let test = TestSplit::seal_with_groups(d.subset("test", &test_idx), group_ids(&test_idx));
+    // The same sizes drawn at random, image by image, for comparison.
+    let mut shuffled: Vec<usize> = (0..d.len()).collect();
+    shuffled.shuffle(&mut rng);
+    let separation = Separation::measure(
+        d,
+        &groups.group_of,
+        (&val_idx, &test_idx),
+        &shuffled,
+        config.threshold,
+    );
+    Split {
+        validation,
+        test,
+        validation_groups: group_ids(&val_idx),
+        groups,
+        config: config.clone(),
+        group_counts,
+        separation,
+    }
+}
+
+/// Lowest and highest share of each letter's images that went to
+/// validation (`cv`, `ct`: images per letter in validation and test).
+fn validation_share_range(cv: &[usize], ct: &[usize]) -> (f64, f64) {
+    let share = |c: usize| {
+        let tot = cv[c] + ct[c];
+        if tot == 0 {
+            0.0
+        } else {
+            cv[c] as f64 / tot as f64
+        }
+    };
+    (0..NUM_CLASSES)
+        .filter(|&c| cv[c] + ct[c] > 0)
+        .map(share)
+        .fold((1.0f64, 0.0f64), |(lo, hi), s| (lo.min(s), hi.max(s)))
+}
+
+/// Assigns whole groups (`members` of each, `by_letter`: the groups of each
+/// letter) to validation or test, letter by letter; returns the validation
+/// and test images (unsorted) and the number of groups on each side.
+fn assign_groups(
+    members: &[Vec<usize>],
+    by_letter: &mut [Vec<usize>],
+    share: f64,
+    rng: &mut ChaCha8Rng,
+) -> (Vec<usize>, Vec<usize>, (usize, usize)) {
     let mut val_idx = Vec::new();
     let mut test_idx = Vec::new();
     let (mut val_groups, mut test_groups) = (0, 0);
-    let share = config.validation_share.clamp(0.0, 1.0);
     for gs in by_letter.iter_mut() {
         // Seeded shuffle, then largest groups first (stable, so ties keep the
         // shuffled order): each group goes to the half that is further below
         // its target, which balances every letter closely.
-        gs.shuffle(&mut rng);
+        gs.shuffle(rng);
         gs.sort_by_key(|&g| std::cmp::Reverse(members[g].len()));
         let (mut in_val, mut in_test) = (0.0f64, 0.0f64);
         for &g in gs.iter() {
@@ -383,30 +413,7 @@ pub fn split_by_group(d: &Dataset, config: &SplitConfig) -> Split {
             }
         }
     }
-    val_idx.sort_unstable();
-    test_idx.sort_unstable();
-    let group_ids = |idx: &[usize]| idx.iter().map(|&i| groups.group_of[i]).collect::<Vec<_>>();
-    let validation = d.subset("validation", &val_idx);
-    let test = TestSplit::seal_with_groups(d.subset("test", &test_idx), group_ids(&test_idx));
-    // The same sizes drawn at random, image by image, for comparison.
-    let mut shuffled: Vec<usize> = (0..d.len()).collect();
-    shuffled.shuffle(&mut rng);
-    let separation = Separation::measure(
-        d,
-        &groups.group_of,
-        (&val_idx, &test_idx),
-        &shuffled,
-        config.threshold,
-    );
-    Split {
-        validation,
-        test,
-        validation_groups: group_ids(&val_idx),
-        groups,
-        config: config.clone(),
-        group_counts: (val_groups, test_groups),
-        separation,
-    }
+    (val_idx, test_idx, (val_groups, test_groups))
 }
 
 /// The threshold curve as a table (threshold, groups, largest group).

@@ -27,7 +27,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use statrs::distribution::{Beta, ContinuousCDF, StudentsT};
 
-use super::intervals::{clopper_pearson_interval, wilson_interval, Interval};
+use super::intervals::{clopper_pearson_interval, rate_with_interval, Interval};
 
 /// How the group-aware interval was computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -232,15 +232,12 @@ pub fn grouped_accuracy(correct: &[bool], groups: &[u32]) -> GroupedAccuracy {
     let all_right = counts.iter().filter(|c| c.1 == c.0).count();
     let all_wrong = counts.iter().filter(|c| c.1 == 0).count();
     let (group_ci, method) = group_interval(&counts);
+    let (accuracy, image_ci) = rate_with_interval(right, n);
     GroupedAccuracy {
         n,
         correct: right,
-        accuracy: if n == 0 {
-            f64::NAN
-        } else {
-            right as f64 / n as f64
-        },
-        image_ci: wilson_interval(right, n, 0.95),
+        accuracy,
+        image_ci,
         groups: counts.len(),
         groups_all_right: all_right,
         groups_mixed: counts.len() - all_right - all_wrong,

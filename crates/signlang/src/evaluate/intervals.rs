@@ -28,6 +28,17 @@ pub(crate) fn z_of(confidence: f64) -> f64 {
     normal.inverse_cdf(1.0 - (1.0 - confidence) / 2.0)
 }
 
+/// The rate `successes / n` (NaN for `n = 0`) and its 95% Wilson interval
+/// ([`wilson_interval`]): an accuracy and its uncertainty in one call.
+pub fn rate_with_interval(successes: usize, n: usize) -> (f64, Interval) {
+    let rate = if n == 0 {
+        f64::NAN
+    } else {
+        successes as f64 / n as f64
+    };
+    (rate, wilson_interval(successes, n, 0.95))
+}
+
 /// Wilson score interval for `successes` out of `n` at the given confidence
 /// (0.95 for 95%). For `n = 0` the interval is `[0, 1]`.
 pub fn wilson_interval(successes: usize, n: usize, confidence: f64) -> Interval {
@@ -79,4 +90,20 @@ pub fn clopper_pearson_interval(successes: usize, n: usize, confidence: f64) -> 
             .inverse_cdf(1.0 - alpha / 2.0)
     };
     Interval { lo, hi }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rate_comes_with_its_wilson_interval_and_nan_when_empty() {
+        let (rate, ci) = rate_with_interval(81, 263);
+        assert!((rate - 81.0 / 263.0).abs() < 1e-15);
+        assert_eq!(ci, wilson_interval(81, 263, 0.95));
+        assert!(ci.lo < rate && rate < ci.hi);
+        let (rate, ci) = rate_with_interval(0, 0);
+        assert!(rate.is_nan());
+        assert_eq!((ci.lo, ci.hi), (0.0, 1.0));
+    }
 }

@@ -4,7 +4,7 @@
 //! F1, the lowest letters and the confusions.
 
 use super::grouped::{grouped_accuracy, GroupedAccuracy};
-use super::intervals::{wilson_interval, Interval};
+use super::intervals::{rate_with_interval, Interval};
 use super::EvaluateError;
 use crate::letters::{letter, NUM_CLASSES};
 
@@ -112,6 +112,7 @@ fn ratio(a: usize, b: usize) -> f64 {
 fn letter_stats(confusion: &[[usize; NUM_CLASSES]; NUM_CLASSES], c: usize) -> LetterStats {
     let n_c: usize = confusion[c].iter().sum();
     let correct_c = confusion[c][c];
+    let (accuracy, ci) = rate_with_interval(correct_c, n_c);
     let predicted_c: usize = (0..NUM_CLASSES).map(|t| confusion[t][c]).sum();
     let precision = ratio(correct_c, predicted_c);
     let recall = ratio(correct_c, n_c);
@@ -126,12 +127,8 @@ fn letter_stats(confusion: &[[usize; NUM_CLASSES]; NUM_CLASSES], c: usize) -> Le
         n: n_c,
         correct: correct_c,
         predicted: predicted_c,
-        accuracy: if n_c == 0 {
-            f64::NAN
-        } else {
-            correct_c as f64 / n_c as f64
-        },
-        ci: wilson_interval(correct_c, n_c, 0.95),
+        accuracy,
+        ci,
         grouped: None,
         precision,
         recall,
@@ -160,6 +157,7 @@ impl Evaluation {
         }
         let n = truth.len();
         let correct = (0..NUM_CLASSES).map(|c| confusion[c][c]).sum();
+        let (accuracy, ci) = rate_with_interval(correct, n);
         Ok(Evaluation {
             truth: truth.to_vec(),
             predicted: predicted.to_vec(),
@@ -167,8 +165,8 @@ impl Evaluation {
             confusion,
             n,
             correct,
-            accuracy: correct as f64 / n as f64,
-            ci: wilson_interval(correct, n, 0.95),
+            accuracy,
+            ci,
             grouped: None,
             letters: (0..NUM_CLASSES)
                 .map(|c| letter_stats(&confusion, c))

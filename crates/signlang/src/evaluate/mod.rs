@@ -32,7 +32,7 @@ pub use answer::{ShortAnswer, SHORT_ANSWER_WORDS};
 pub use distance::{BandAccuracy, DistanceBands, BAND_EDGES};
 pub use goals::{GoalCheck, Goals, LetterGoal, Verdict};
 pub use grouped::{grouped_accuracy, GroupMethod, GroupedAccuracy};
-pub use intervals::{clopper_pearson_interval, wilson_interval, Interval};
+pub use intervals::{clopper_pearson_interval, rate_with_interval, wilson_interval, Interval};
 pub use mcnemar::{clustered_mcnemar, mcnemar, mcnemar_p, ClusteredMcNemar, McNemar};
 pub use metrics::{pooled_confusions, Confusion, Evaluation, LetterStats};
 pub use report::{photos_needed, ClientReport, Comparison, FieldLine, SeedSpread};
@@ -107,7 +107,7 @@ pub fn predict_classes(
     };
     let images = data.images();
     let batches = tch::no_grad(|| {
-        crate::infer::in_batches(data.len() as i64, BATCH, |start, len| {
+        crate::runtime::in_batches(data.len() as i64, BATCH, |start, len| {
             let x = images.f_narrow(0, start, len).map_err(torch)?;
             let x = x.f_to_device(device).map_err(torch)?;
             let classes = net

@@ -3,7 +3,7 @@
 //! Each photo's true letter is the first character of its file name
 //! (`A_1.jpg`, `b-hand.png`; case-insensitive). Photos are read and
 //! preprocessed like any image the app would see
-//! ([`crate::export::preprocess_image`]); the probabilities are calibrated
+//! ([`crate::infer::preprocess_image`]); the probabilities are calibrated
 //! when the export directory has a `calibration.json` (see
 //! [`crate::calibrate`]), and an image is `unsure` below its threshold.
 //!
@@ -21,7 +21,7 @@ use crate::cache::{folder_checksum, Cache, Key};
 use crate::calibrate::{top1, Probs};
 use crate::data::PIXELS;
 use crate::display::{escape, Html};
-use crate::export::{preprocess_image, Classifier, ExportError};
+use crate::infer::{preprocess_image, Classifier, InferError};
 use crate::letters::{class_of_letter, letter};
 
 mod report;
@@ -51,7 +51,7 @@ pub enum FieldError {
     },
     /// Reading, decoding or classifying the image failed.
     #[error(transparent)]
-    Image(#[from] ExportError),
+    Image(#[from] InferError),
     /// A folder could not be listed.
     #[error("cannot list folder {path}: {reason}")]
     Dir {
@@ -168,13 +168,13 @@ impl Prediction {
     }
 }
 
-fn probabilities(classifier: &Classifier, pixels: &[u8; PIXELS]) -> Result<Probs, ExportError> {
+fn probabilities(classifier: &Classifier, pixels: &[u8; PIXELS]) -> Result<Probs, InferError> {
     let x = Tensor::from_slice(pixels)
         .view([1, 1, 28, 28])
         .to_kind(Kind::Float)
         / 255.0;
     let p = classifier.probabilities(&x)?;
-    let v = Vec::<f32>::try_from(&p.view([-1])).map_err(|source| ExportError::Torch {
+    let v = Vec::<f32>::try_from(&p.view([-1])).map_err(|source| InferError::Torch {
         what: "reading probabilities".into(),
         source,
     })?;

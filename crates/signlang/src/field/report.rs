@@ -133,12 +133,7 @@ impl FieldReport {
             op.accepted = answered.len();
             op.correct = answered.iter().filter(|r| r.correct()).count();
             op.coverage = op.accepted as f64 / op.n.max(1) as f64;
-            op.accuracy = if op.accepted == 0 {
-                f64::NAN
-            } else {
-                op.correct as f64 / op.accepted as f64
-            };
-            op.ci = crate::evaluate::wilson_interval(op.correct, op.accepted, 0.95);
+            (op.accuracy, op.ci) = crate::evaluate::rate_with_interval(op.correct, op.accepted);
         }
         Some(op)
     }

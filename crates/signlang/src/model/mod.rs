@@ -66,6 +66,21 @@ pub struct ConvBlock {
     pub dropout: f64,
 }
 
+impl ConvBlock {
+    /// The block of the study's CNNs: `filters` `kernel`×`kernel`
+    /// convolutions with same padding, batch norm, 2×2 max pooling, no dropout.
+    pub fn pooled(filters: i64, kernel: i64) -> ConvBlock {
+        ConvBlock {
+            filters,
+            kernel,
+            padding: Padding::Same,
+            batch_norm: true,
+            pool: Some(2),
+            dropout: 0.0,
+        }
+    }
+}
+
 /// A convolutional network: conv blocks, flatten, dense head, 24 outputs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CnnSpec {

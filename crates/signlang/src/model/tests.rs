@@ -109,7 +109,7 @@ fn input_norm_exports_to_torchscript() {
     let dir = tempfile::tempdir().unwrap();
     let info = crate::export::export_model(dir.path(), &spec, &vs, &net).unwrap();
     assert!(info.max_abs_diff < 1e-4, "{}", info.max_abs_diff);
-    let classifier = crate::export::Classifier::load(dir.path()).unwrap();
+    let classifier = crate::infer::Classifier::load(dir.path()).unwrap();
     let x = Tensor::rand([5, 1, 28, 28], (Kind::Float, Device::Cpu));
     let p = classifier.probabilities(&(&x * 0.5 + 0.3)).unwrap();
     let q = net.forward_t(&x, false).softmax(-1, Kind::Float);

@@ -1,13 +1,16 @@
 //! The selection process at a glance: every run of the study in ledger
 //! order with the running best ([`optimisation_history`], as a table
-//! [`history_table`]). Each searched setting against validation accuracy
+//! [`history_table`]); the learning curves of a search's runs overlaid
+//! ([`compare_outcome`]). Each searched setting against validation accuracy
 //! is in the sibling module `settings` ([`super::settings_vs_accuracy`]).
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use super::SERIES_COLOURS;
+use super::{compare_runs, CurveMetric, SERIES_COLOURS};
 use crate::display::{Svg, Table};
 use crate::study::{RunEntry, SearchOutcome};
+use crate::train::History;
 
 const GREY: RGBColor = RGBColor(120, 120, 120);
 
@@ -28,6 +31,22 @@ pub fn outcome_stages(outcome: &SearchOutcome, name: &str) -> Vec<(String, Vec<R
             (stage, rung.iter().map(|r| r.entry.clone()).collect())
         })
         .collect()
+}
+
+/// One metric of every run of a search outcome (all rungs), overlaid with
+/// [`compare_runs`]; each run is named by its id and label.
+pub fn compare_outcome(outcome: &SearchOutcome, metric: CurveMetric) -> Svg {
+    let histories: Vec<(String, History)> = outcome
+        .rungs
+        .iter()
+        .flatten()
+        .map(|r| {
+            let label = r.entry.label.clone().unwrap_or_else(|| r.entry.id.clone());
+            (format!("{} {label}", r.entry.id), r.entry.history())
+        })
+        .collect();
+    let refs: Vec<(&str, &History)> = histories.iter().map(|(n, h)| (n.as_str(), h)).collect();
+    compare_runs(&refs, metric)
 }
 
 /// One plotted run of the history.
@@ -135,74 +154,15 @@ pub fn optimisation_history<S: AsRef<str>>(stages: &[(S, Vec<RunEntry>)], chosen
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(msg)?;
-
-        for (i, (name, _)) in stages.iter().enumerate() {
-            let c = colour(i);
-            let mine: Vec<(f64, f64)> = points
-                .iter()
-                .filter(|p| p.stage == i)
-                .filter_map(|p| Some((p.x, p.accuracy?)))
-                .collect();
-            chart
-                .draw_series(mine.iter().map(|&p| Circle::new(p, 5, c.filled())))
-                .map_err(msg)?
-                .label(format!("{} ({})", name.as_ref(), mine.len()))
-                .legend(move |(x, y)| Circle::new((x + 8, y), 5, c.filled()));
-        }
-        let best = running_best(&points);
-        let mut step: Vec<(f64, f64)> = Vec::new();
-        for (p, b) in points.iter().zip(&best) {
-            if let Some(b) = *b {
-                if let Some(&(_, prev)) = step.last() {
-                    step.push((p.x, prev));
-                }
-                step.push((p.x, b));
-            }
-        }
-        if let Some(&(_, last)) = step.last() {
-            step.push((max_x + 0.5, last));
-        }
+        draw_stages(&mut chart, stages, &points)?;
         let dark = BLACK.mix(0.6).stroke_width(2);
         chart
-            .draw_series(LineSeries::new(step, dark))
+            .draw_series(LineSeries::new(best_step(&points, max_x), dark))
             .map_err(msg)?
             .label("best so far")
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], dark));
-        let failed: Vec<f64> = points
-            .iter()
-            .filter(|p| p.accuracy.is_none())
-            .map(|p| p.x)
-            .collect();
-        if !failed.is_empty() {
-            let bottom = lo + 0.02 * (hi - lo);
-            chart
-                .draw_series(
-                    failed
-                        .iter()
-                        .map(|&x| Cross::new((x, bottom), 5, GREY.stroke_width(2))),
-                )
-                .map_err(msg)?
-                .label(format!("no validation result ({})", failed.len()))
-                .legend(|(x, y)| Cross::new((x + 8, y), 5, GREY.stroke_width(2)));
-        }
-        let rings: Vec<(f64, f64, &str)> = points
-            .iter()
-            .filter(|p| chosen.contains(&p.entry.id.as_str()))
-            .filter_map(|p| Some((p.x, p.accuracy?, p.entry.id.as_str())))
-            .collect();
-        if !rings.is_empty() {
-            let ring = BLACK.stroke_width(2);
-            chart
-                .draw_series(rings.iter().enumerate().map(|(k, &(x, y, id))| {
-                    let dy = if k % 2 == 0 { -22 } else { 10 };
-                    EmptyElement::at((x, y))
-                        + Circle::new((0, 0), 9, ring)
-                        + Text::new(id.to_string(), (8, dy), ("sans-serif", 13))
-                }))
-                .map_err(msg)?
-                .label("chosen")
-                .legend(move |(x, y)| Circle::new((x + 8, y), 7, ring));
-        }
+        draw_failed(&mut chart, &points, lo + 0.02 * (hi - lo))?;
+        draw_chosen(&mut chart, &points, chosen)?;
         chart
             .configure_series_labels()
             .background_style(WHITE.mix(0.85))
@@ -211,6 +171,93 @@ pub fn optimisation_history<S: AsRef<str>>(stages: &[(S, Vec<RunEntry>)], chosen
             .draw()
             .map_err(msg)
     })
+}
+
+/// The chart of [`optimisation_history`]: run number against accuracy.
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The runs with a validation result, one colour per stage, counted in the legend.
+fn draw_stages<S: AsRef<str>>(
+    chart: &mut Chart,
+    stages: &[(S, Vec<RunEntry>)],
+    points: &[Point],
+) -> Result<(), String> {
+    for (i, (name, _)) in stages.iter().enumerate() {
+        let c = colour(i);
+        let mine: Vec<(f64, f64)> = points
+            .iter()
+            .filter(|p| p.stage == i)
+            .filter_map(|p| Some((p.x, p.accuracy?)))
+            .collect();
+        chart
+            .draw_series(mine.iter().map(|&p| Circle::new(p, 5, c.filled())))
+            .map_err(msg)?
+            .label(format!("{} ({})", name.as_ref(), mine.len()))
+            .legend(move |(x, y)| Circle::new((x + 8, y), 5, c.filled()));
+    }
+    Ok(())
+}
+
+/// The running best as a step line, carried on to the right edge (`max_x + 0.5`).
+fn best_step(points: &[Point], max_x: f64) -> Vec<(f64, f64)> {
+    let best = running_best(points);
+    let mut step: Vec<(f64, f64)> = Vec::new();
+    for (p, b) in points.iter().zip(&best) {
+        if let Some(b) = *b {
+            if let Some(&(_, prev)) = step.last() {
+                step.push((p.x, prev));
+            }
+            step.push((p.x, b));
+        }
+    }
+    if let Some(&(_, last)) = step.last() {
+        step.push((max_x + 0.5, last));
+    }
+    step
+}
+
+/// Runs without a validation result as grey crosses at height `bottom`.
+fn draw_failed(chart: &mut Chart, points: &[Point], bottom: f64) -> Result<(), String> {
+    let failed: Vec<f64> = points
+        .iter()
+        .filter(|p| p.accuracy.is_none())
+        .map(|p| p.x)
+        .collect();
+    if !failed.is_empty() {
+        chart
+            .draw_series(
+                failed
+                    .iter()
+                    .map(|&x| Cross::new((x, bottom), 5, GREY.stroke_width(2))),
+            )
+            .map_err(msg)?
+            .label(format!("no validation result ({})", failed.len()))
+            .legend(|(x, y)| Cross::new((x + 8, y), 5, GREY.stroke_width(2)));
+    }
+    Ok(())
+}
+
+/// The `chosen` runs ringed and labelled with their id.
+fn draw_chosen(chart: &mut Chart, points: &[Point], chosen: &[&str]) -> Result<(), String> {
+    let rings: Vec<(f64, f64, &str)> = points
+        .iter()
+        .filter(|p| chosen.contains(&p.entry.id.as_str()))
+        .filter_map(|p| Some((p.x, p.accuracy?, p.entry.id.as_str())))
+        .collect();
+    if !rings.is_empty() {
+        let ring = BLACK.stroke_width(2);
+        chart
+            .draw_series(rings.iter().enumerate().map(|(k, &(x, y, id))| {
+                let dy = if k % 2 == 0 { -22 } else { 10 };
+                EmptyElement::at((x, y))
+                    + Circle::new((0, 0), 9, ring)
+                    + Text::new(id.to_string(), (8, dy), ("sans-serif", 13))
+            }))
+            .map_err(msg)?
+            .label("chosen")
+            .legend(move |(x, y)| Circle::new((x + 8, y), 7, ring));
+    }
+    Ok(())
 }
 
 /// The history as a table, in run order: run, stage, label, status,

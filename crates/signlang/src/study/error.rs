@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{FORMAT_VERSION, LEDGER_FILE};
+use super::format::{FORMAT_VERSION, LEDGER_FILE};
 
 /// Errors of the study ledger.
 #[derive(Debug, thiserror::Error)]

@@ -5,15 +5,13 @@
 //! configuration; [`SeededFinal::evaluate_on_test`] evaluates every seed of
 //! one configuration on the test split (each touch recorded in the ledger).
 
-use super::recipes::ranked;
+use super::label::RunLabel;
+use super::search::ranked;
 use super::views::by_validation;
 use super::{RunEntry, SearchOutcome, Study, StudyError, TestPredictions};
 use crate::data::{Dataset, TestSplit};
 use crate::display::Table;
 use crate::evaluate::{Evaluation, SeedSpread};
-
-/// What separates a final's name from its seed in run labels.
-pub(crate) const SEED_TAG: &str = " · seed ";
 
 /// One final configuration and its runs, one per seed.
 #[derive(Clone, Debug)]
@@ -61,7 +59,7 @@ pub fn seeded_finals(outcome: &SearchOutcome) -> Vec<SeededFinal> {
     let mut out: Vec<SeededFinal> = Vec::new();
     for e in ranked(outcome) {
         let label = e.label.clone().unwrap_or_else(|| e.spec.describe());
-        let name = label.split(SEED_TAG).next().unwrap_or(&label).to_string();
+        let name = RunLabel::parse(&label).config;
         match out.iter_mut().find(|f| f.name == name) {
             Some(f) => f.runs.push(e),
             None => out.push(SeededFinal {

@@ -19,12 +19,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::files::{checksum_of_value, now_rfc3339, write_atomic};
+use super::format::FORMAT_VERSION;
 use super::StudyError;
 use crate::model::ModelSpec;
 use crate::train::{EpochStats, TrainConfig};
-
-/// The ledger format this library reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
 
 /// One data set a run was trained or validated on.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

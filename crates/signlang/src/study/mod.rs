@@ -67,11 +67,14 @@ mod choices;
 mod error;
 mod files;
 pub mod finals;
+mod format;
+mod label;
 mod ledger;
 pub mod recipes;
 mod records;
 mod robustness;
 mod run;
+mod runs_table;
 mod scale;
 mod search;
 mod test_eval;
@@ -99,26 +102,24 @@ pub use app::{
 pub use choices::CHOICES_FILE;
 pub use error::StudyError;
 pub use finals::{seed_table, seeded_finals, validation_evaluations, SeedTests, SeededFinal};
-pub use ledger::{
-    DataRef, EntryStatus, Ledger, RunEntry, TestTouch, ValidationMetrics, FORMAT_VERSION,
-};
+pub use format::{FORMAT_VERSION, LEDGER_FILE};
+pub use label::RunLabel;
+pub use ledger::{DataRef, EntryStatus, Ledger, RunEntry, TestTouch, ValidationMetrics};
 pub use records::{Cell, CellKind, RecordsError, RunRecord, RUN_COLUMNS};
+pub use runs_table::RunsTable;
 pub use scale::Scale;
 pub use search::{
     Candidate, Grid, Plan, PlanCost, RandomSearch, Rung, SearchOutcome, SuccessiveHalving,
 };
 pub use test_eval::TestPredictions;
 pub use touches::{touch_counts, touch_table, TouchPurpose};
-pub use trainer::{Run, TrainerFailure, TrainerOutput};
-pub use views::{settings_summary, RunRow, RunsTable};
+pub use trainer::{Run, Trainer, TrainerFailure, TrainerOutput};
+pub use views::{settings_summary, RunRow};
 
 use files::now_rfc3339;
 
 /// Runs a study may spend unless created with another budget.
 pub const DEFAULT_BUDGET: usize = 50;
-
-/// The ledger's file name inside a study folder.
-pub const LEDGER_FILE: &str = "ledger.json";
 
 /// The run key of a model, configuration and data (see the module docs).
 pub fn run_key(

@@ -20,12 +20,12 @@
 //! The sizes are set by the time the whole study may take on 2 CPU cores
 //! (about 15 minutes); [`Scale`] shrinks them further in quick mode.
 
-use super::views::by_validation;
+use super::label::RunLabel;
+pub use super::search::ranked;
 use super::{
-    Candidate, EntryStatus, Plan, RandomSearch, RunEntry, Scale, SearchOutcome, StudyError,
-    SuccessiveHalving,
+    Candidate, Plan, RandomSearch, RunEntry, Scale, SearchOutcome, StudyError, SuccessiveHalving,
 };
-use crate::model::{Activation, CnnSpec, ConvBlock, DenseSpec, ModelSpec, Padding};
+use crate::model::{Activation, CnnSpec, ConvBlock, DenseSpec, ModelSpec};
 use crate::train::{Augmentation, EarlyStopping, Optimizer, Schedule, TrainConfig};
 
 /// Seed of every search run of the study (runs differ by their settings).
@@ -117,18 +117,14 @@ fn dense_mut(c: &mut Candidate) -> Option<&mut DenseSpec> {
     }
 }
 
-fn block(filters: i64, kernel: i64, pool: bool) -> ConvBlock {
-    ConvBlock {
-        filters,
-        kernel,
-        padding: Padding::Same,
-        batch_norm: true,
-        pool: pool.then_some(2),
-        dropout: 0.0,
-    }
-}
-
-fn cnn(blocks: Vec<ConvBlock>, head: i64, dropout: f64) -> ModelSpec {
+/// A CNN of the search: one batch-normalised, 2×2-pooled block of `kernel`
+/// convolutions per entry of `filters`, and a ReLU head of `head` units
+/// with `dropout`.
+fn cnn(filters: &[i64], kernel: i64, head: i64, dropout: f64) -> ModelSpec {
+    let blocks = filters
+        .iter()
+        .map(|&filters| ConvBlock::pooled(filters, kernel))
+        .collect();
     ModelSpec::Cnn(CnnSpec {
         blocks,
         activation: Activation::Relu,
@@ -146,52 +142,40 @@ fn cnn(blocks: Vec<ConvBlock>, head: i64, dropout: f64) -> ModelSpec {
 pub fn cnn_candidates(scale: &Scale) -> Vec<Candidate> {
     let one_cycle = Schedule::OneCycle { warmup: 0.3 };
     let adamw = |lr| config(Optimizer::AdamW, lr, one_cycle.clone(), scale.epochs(2));
+    let sgd = Optimizer::Sgd {
+        momentum: 0.9,
+        nesterov: true,
+    };
     let list = vec![
         (
             "cnn 32-64 | 128, AdamW 2e-3",
-            cnn(vec![block(32, 3, true), block(64, 3, true)], 128, 0.3),
+            cnn(&[32, 64], 3, 128, 0.3),
             adamw(2e-3),
         ),
         (
             "cnn 32-64 | 128, Adam 1e-3 const",
-            cnn(vec![block(32, 3, true), block(64, 3, true)], 128, 0.3),
+            cnn(&[32, 64], 3, 128, 0.3),
             config(Optimizer::Adam, 1e-3, Schedule::Constant, scale.epochs(2)),
         ),
         (
             "cnn 32-64-128 | 256, AdamW 2e-3",
-            cnn(
-                vec![block(32, 3, true), block(64, 3, true), block(128, 3, true)],
-                256,
-                0.4,
-            ),
+            cnn(&[32, 64, 128], 3, 256, 0.4),
             adamw(2e-3),
         ),
         (
             "cnn 64-128 | 256, AdamW 1e-3",
-            cnn(vec![block(64, 3, true), block(128, 3, true)], 256, 0.4),
+            cnn(&[64, 128], 3, 256, 0.4),
             adamw(1e-3),
         ),
         (
             "cnn 32-64 k5 | 128, AdamW 2e-3",
-            cnn(vec![block(32, 5, true), block(64, 5, true)], 128, 0.3),
+            cnn(&[32, 64], 5, 128, 0.3),
             adamw(2e-3),
         ),
         (
             "cnn 16-32-64 | 128, SGD-Nesterov 0.05",
-            cnn(
-                vec![block(16, 3, true), block(32, 3, true), block(64, 3, true)],
-                128,
-                0.3,
-            ),
-            config(
-                Optimizer::Sgd {
-                    momentum: 0.9,
-                    nesterov: true,
-                },
-                0.05,
-                Schedule::Cosine,
-                scale.epochs(2),
-            ),
+            cnn(&[16, 32, 64], 3, 128, 0.3),
+            config(sgd, 0.05, Schedule::Cosine, scale.epochs(2)),
         ),
     ];
     list.into_iter()
@@ -238,7 +222,7 @@ pub fn finals(cnn: &SearchOutcome, dense: &SearchOutcome, scale: &Scale) -> Plan
         for seed in FINAL_SEEDS {
             config.seed = seed;
             candidates.push(Candidate {
-                label: format!("final: {name}{}{seed}", super::finals::SEED_TAG),
+                label: RunLabel::seeded(format!("final: {name}"), seed).to_string(),
                 spec: e.spec.clone(),
                 config: config.clone(),
             });
@@ -290,7 +274,7 @@ pub fn robust_finals(finals: &[super::SeededFinal], scale: &Scale) -> Option<Pla
         for seed in ROBUST_SEEDS {
             config.seed = seed;
             candidates.push(Candidate {
-                label: format!("{label}{}{seed}", super::finals::SEED_TAG),
+                label: RunLabel::seeded(label.as_str(), seed).to_string(),
                 spec: spec.clone(),
                 config: config.clone(),
             });
@@ -314,10 +298,8 @@ pub fn domain_randomised(chosen: &RunEntry, scale: &Scale) -> Plan {
     let candidates = ROBUST_SEEDS[..1]
         .iter()
         .map(|&seed| Candidate {
-            label: format!(
-                "lever: domain randomisation, label smoothing 0.1{}{seed}",
-                super::finals::SEED_TAG
-            ),
+            label: RunLabel::seeded("lever: domain randomisation, label smoothing 0.1", seed)
+                .to_string(),
             spec: chosen.spec.clone(),
             config: TrainConfig {
                 seed,
@@ -326,17 +308,4 @@ pub fn domain_randomised(chosen: &RunEntry, scale: &Scale) -> Plan {
         })
         .collect();
     Plan::single("Sign-MNIST levers", candidates)
-}
-
-/// The finished runs of a search's last rung, best first on validation
-/// (accuracy of the kept weights, ties broken by loss).
-pub fn ranked(outcome: &SearchOutcome) -> Vec<RunEntry> {
-    let mut runs: Vec<RunEntry> = outcome
-        .rungs
-        .last()
-        .map(|r| r.iter().map(|run| run.entry.clone()).collect())
-        .unwrap_or_default();
-    runs.retain(|e| matches!(e.status, EntryStatus::Completed | EntryStatus::EarlyStopped));
-    runs.sort_by(by_validation);
-    runs
 }

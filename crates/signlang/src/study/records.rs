@@ -1,7 +1,6 @@
 //! The runs as flat records, one column per setting, for pandas, polars,
-//! spreadsheets and scripts: [`RunRecord`], and [`RunsTable`]'s
-//! [`to_flat_dataframe`](RunsTable::to_flat_dataframe),
-//! [`to_csv`](RunsTable::to_csv) and [`to_json`](RunsTable::to_json).
+//! spreadsheets and scripts: [`RunRecord`] (written by
+//! [`super::RunsTable`]'s `to_flat_dataframe`, `to_csv` and `to_json`).
 //!
 //! The column set ([`RUN_COLUMNS`]) is the same for dense and CNN runs:
 //! a setting that does not apply (conv settings of a dense model, the
@@ -10,13 +9,8 @@
 //! `32-64-128`); for a CNN, `hidden`, `activation`, `batch_norm` and
 //! `dropout` describe its dense head.
 
-use std::path::Path;
-
-#[cfg(feature = "polars")]
-use polars::prelude::{Column, CsvWriter, DataFrame, PolarsResult, SerWriter};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use super::views::RunsTable;
 use super::RunEntry;
 use crate::model::{Activation, DenseSpec, ModelSpec, Padding};
 use crate::train::{Optimizer, Schedule};
@@ -286,92 +280,4 @@ pub enum RecordsError {
         /// The I/O error.
         source: std::io::Error,
     },
-}
-
-#[cfg(feature = "polars")]
-impl RunsTable {
-    /// The runs as a polars `DataFrame` with the columns of [`RUN_COLUMNS`]
-    /// (nulls where a setting does not apply), one row per run.
-    pub fn to_flat_dataframe(&self) -> PolarsResult<DataFrame> {
-        let columns = RUN_COLUMNS
-            .iter()
-            .enumerate()
-            .map(|(j, &(name, kind))| {
-                let cells = self.records.iter().map(|r| &r.cells[j]);
-                match kind {
-                    Text => Column::new(
-                        name.into(),
-                        cells
-                            .map(|c| match c {
-                                Cell::Text(v) => v.clone(),
-                                _ => None,
-                            })
-                            .collect::<Vec<_>>(),
-                    ),
-                    Int => Column::new(
-                        name.into(),
-                        cells
-                            .map(|c| match c {
-                                Cell::Int(v) => *v,
-                                _ => None,
-                            })
-                            .collect::<Vec<_>>(),
-                    ),
-                    Float => Column::new(
-                        name.into(),
-                        cells
-                            .map(|c| match c {
-                                Cell::Float(v) => *v,
-                                _ => None,
-                            })
-                            .collect::<Vec<_>>(),
-                    ),
-                    Bool => Column::new(
-                        name.into(),
-                        cells
-                            .map(|c| match c {
-                                Cell::Bool(v) => *v,
-                                _ => None,
-                            })
-                            .collect::<Vec<_>>(),
-                    ),
-                }
-            })
-            .collect();
-        DataFrame::new(self.records.len(), columns)
-    }
-
-    /// The runs as CSV (header, one line per run, empty cells where a
-    /// setting does not apply); `pandas.read_csv` reads it as it is.
-    pub fn to_csv(&self) -> Result<String, RecordsError> {
-        let mut df = self.to_flat_dataframe()?;
-        let mut out = Vec::new();
-        CsvWriter::new(&mut out).finish(&mut df)?;
-        Ok(String::from_utf8_lossy(&out).into_owned())
-    }
-
-    /// Writes [`to_csv`](Self::to_csv) to a file.
-    pub fn write_csv(&self, path: impl AsRef<Path>) -> Result<(), RecordsError> {
-        write(path.as_ref(), &self.to_csv()?)
-    }
-}
-
-impl RunsTable {
-    /// The runs as a pretty-printed JSON array of objects with the columns
-    /// of [`RUN_COLUMNS`] as keys (`null` where a setting does not apply).
-    pub fn to_json(&self) -> Result<String, RecordsError> {
-        Ok(serde_json::to_string_pretty(&self.records)?)
-    }
-
-    /// Writes [`to_json`](Self::to_json) to a file.
-    pub fn write_json(&self, path: impl AsRef<Path>) -> Result<(), RecordsError> {
-        write(path.as_ref(), &self.to_json()?)
-    }
-}
-
-fn write(path: &Path, text: &str) -> Result<(), RecordsError> {
-    std::fs::write(path, text).map_err(|source| RecordsError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
 }

@@ -5,8 +5,23 @@ use std::fmt;
 
 use tch::nn;
 
-use super::{settings_summary, views, RunEntry, TrainError, Trained};
-use crate::train::History;
+use super::{settings_summary, RunEntry, TrainError, Trained};
+use crate::data::Dataset;
+use crate::model::ModelSpec;
+use crate::train::{History, TrainConfig};
+
+/// A trainer for a search ([`Study::execute_with`](super::Study::execute_with)):
+/// trains a model spec with a config on training and validation data, and
+/// may be called once per run. Every such closure is one.
+pub trait Trainer<E>:
+    FnMut(&ModelSpec, &TrainConfig, &Dataset, &Dataset) -> Result<TrainerOutput, E>
+{
+}
+
+impl<E, F> Trainer<E> for F where
+    F: FnMut(&ModelSpec, &TrainConfig, &Dataset, &Dataset) -> Result<TrainerOutput, E>
+{
+}
 
 /// Why a trainer returned no result. A [`TrainError`] converts by its kind
 /// (a refusal before training or a counted failure); a message (`String`,
@@ -115,7 +130,7 @@ impl Run {
 
     /// Shows the run inline in evcxr.
     pub fn evcxr_display(&self) {
-        views::RunsTable::of(std::slice::from_ref(&self.entry)).evcxr_display()
+        super::runs_table::RunsTable::of(std::slice::from_ref(&self.entry)).evcxr_display()
     }
 }
 

@@ -1,12 +1,9 @@
-//! Views of a study: the runs table (text, HTML, polars), best-k selection
-//! on validation, and the budget line.
+//! Views of a study: the rows of the runs table, best-k selection on
+//! validation, and the budget line.
 
 use std::cmp::Ordering;
-use std::fmt;
 
-use super::records::{Cell, RunRecord, RUN_COLUMNS};
-use super::{EntryStatus, RunEntry, Study, TestTouch};
-use crate::display::{Html, Table};
+use super::{EntryStatus, RunEntry, Study};
 use crate::model::ModelSpec;
 use crate::train::TrainConfig;
 
@@ -32,7 +29,7 @@ pub struct RunRow {
 }
 
 impl RunRow {
-    fn of(e: &RunEntry) -> Self {
+    pub(super) fn of(e: &RunEntry) -> Self {
         RunRow {
             id: e.id.clone(),
             family: e.family().to_string(),
@@ -46,100 +43,6 @@ impl RunRow {
             best_val_loss: e.validation.as_ref().map(|v| v.best_loss),
             seconds: e.seconds,
         }
-    }
-}
-
-/// A table of runs, one row per run; shows inline in evcxr, prints as text,
-/// and converts to JSON ([`RunsTable::to_json`]) and, with the `polars`
-/// feature (on by default), to a polars `DataFrame` and CSV
-/// (`to_flat_dataframe`, `to_csv`): one flat record per run.
-#[derive(Clone, Debug, Default)]
-pub struct RunsTable {
-    /// The rows.
-    pub rows: Vec<RunRow>,
-    /// The same runs as flat records (every setting its own column).
-    pub records: Vec<RunRecord>,
-    /// Caption (e.g. the budget line).
-    pub caption: Option<String>,
-}
-
-impl RunsTable {
-    /// The table of some runs.
-    pub fn of(entries: &[RunEntry]) -> Self {
-        let rows: Vec<RunRow> = entries.iter().map(RunRow::of).collect();
-        let records = entries
-            .iter()
-            .zip(&rows)
-            .map(|(e, r)| RunRecord::of(e, &r.settings, 0))
-            .collect();
-        RunsTable {
-            rows,
-            records,
-            caption: None,
-        }
-    }
-
-    /// Sets each record's `test_touches` to the number of `touches` of its run.
-    pub fn with_test_touches(mut self, touches: &[TestTouch]) -> Self {
-        let column = RUN_COLUMNS
-            .iter()
-            .position(|(n, _)| *n == "test_touches")
-            .unwrap_or(0);
-        for (row, record) in self.rows.iter().zip(&mut self.records) {
-            let n = touches.iter().filter(|t| t.run_id == row.id).count();
-            record.cells[column] = Cell::Int(i64::try_from(n).ok());
-        }
-        self
-    }
-
-    /// As a [`Table`].
-    pub fn to_table(&self) -> Table {
-        let mut t = Table::new([
-            "id",
-            "family",
-            "settings",
-            "status",
-            "epochs",
-            "best val acc",
-            "best val loss",
-            "seconds",
-        ]);
-        if let Some(c) = &self.caption {
-            t = t.with_caption(c.clone());
-        }
-        let opt = |v: Option<f64>, digits: usize| {
-            v.map(|x| format!("{x:.digits$}"))
-                .unwrap_or_else(|| "-".into())
-        };
-        for r in &self.rows {
-            t.push([
-                r.id.clone(),
-                r.family.clone(),
-                r.settings.clone(),
-                r.status.clone(),
-                r.epochs.to_string(),
-                opt(r.best_val_accuracy, 4),
-                opt(r.best_val_loss, 4),
-                opt(r.seconds, 1),
-            ]);
-        }
-        t
-    }
-
-    /// As HTML with a text fallback.
-    pub fn to_display(&self) -> Html {
-        self.to_table().to_display()
-    }
-
-    /// Shows the table inline in evcxr.
-    pub fn evcxr_display(&self) {
-        self.to_table().evcxr_display()
-    }
-}
-
-impl fmt::Display for RunsTable {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.to_table().fmt(f)
     }
 }
 
@@ -173,26 +76,7 @@ pub(crate) fn best_first<T>(
     runs
 }
 
-impl fmt::Display for Study {
-    /// The runs table (captioned with the budget line) and the test line.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}", self.table(), self.test_line())
-    }
-}
-
 impl Study {
-    /// Shows the runs table inline in evcxr.
-    pub fn evcxr_display(&self) {
-        self.table().evcxr_display()
-    }
-
-    /// The runs table, captioned with the budget line.
-    pub fn table(&self) -> RunsTable {
-        let mut t = RunsTable::of(self.runs()).with_test_touches(self.test_touches());
-        t.caption = Some(self.budget_line());
-        t
-    }
-
     /// The `k` best runs with weights (completed or stopped early), by
     /// validation accuracy of the kept weights, ties broken by validation
     /// loss. The test split is not involved.

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::TrainError;
+use super::error::TrainError;
 use crate::display::short_number as num;
 
 /// Optimizer and its own settings.

@@ -2,7 +2,7 @@
 //! epoch's validation loss and says whether the weights improved, whether
 //! to wait, or to stop and restore the best epoch.
 
-use super::EarlyStopping;
+use super::config::EarlyStopping;
 
 /// What to do after an epoch.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -17,9 +17,9 @@ use super::{
     TrainOptions,
 };
 use crate::data::Dataset;
-use crate::infer::in_batches;
 use crate::model::Net;
 use crate::runtime::eval_batch;
+use crate::runtime::in_batches;
 use crate::weights::{restore, snapshot, Snapshot};
 
 /// A batch loss above this counts as exploded.

@@ -17,123 +17,24 @@ mod augment;
 mod config;
 mod early_stop;
 mod epoch;
+mod error;
 mod history;
+mod options;
 
 /// Kept under `train` too, for the callers that predict right after training.
 pub use crate::infer::predict_proba;
 pub use augment::robust_augmentation;
 pub use config::{Adapter, Augmentation, EarlyStopping, Init, Optimizer, Schedule, TrainConfig};
+pub use error::TrainError;
 pub use history::{epoch_line, EpochStats, History, RunStatus};
+pub use options::{Progress, ProgressEvent, TrainOptions};
 
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 use tch::nn::VarStore;
-use tch::Device;
 
 use crate::data::Dataset;
-use crate::model::{ModelError, ModelSpec, Net};
-
-/// Why training could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum TrainError {
-    /// The model spec is invalid.
-    #[error(transparent)]
-    Model(#[from] ModelError),
-    /// A config value is out of range.
-    #[error("train config: {what} = {value} is out of range; fix the config")]
-    BadConfig {
-        /// The field.
-        what: String,
-        /// Its value.
-        value: f64,
-    },
-    /// A data set has no images.
-    #[error("dataset `{name}` has no images; training needs at least one batch")]
-    EmptyData {
-        /// The dataset's name.
-        name: String,
-    },
-    /// Early stopping needs validation images.
-    #[error("early stopping needs validation images, but `{name}` is empty")]
-    NoValidation {
-        /// The validation set's name.
-        name: String,
-    },
-    /// libtorch reported an error.
-    #[error("libtorch: {0}")]
-    Torch(#[from] tch::TchError),
-    /// The config starts from earlier weights but none were given, or they
-    /// are not the ones it names.
-    #[error("{0}")]
-    Init(String),
-}
-
-/// Something for a progress display to show.
-#[derive(Clone, Debug)]
-pub enum ProgressEvent<'a> {
-    /// Training starts.
-    Start {
-        /// Maximum number of epochs.
-        epochs: usize,
-        /// Batches in each epoch.
-        batches_per_epoch: usize,
-    },
-    /// A training batch finished.
-    Batch {
-        /// 1-based epoch.
-        epoch: usize,
-        /// 1-based batch within the epoch.
-        batch: usize,
-        /// Batches in the epoch.
-        batches: usize,
-    },
-    /// An epoch finished (validation included).
-    Epoch(&'a EpochStats),
-}
-
-/// How the trainer reports progress.
-pub enum Progress {
-    /// Nothing.
-    Silent,
-    /// One printed line per epoch (the notebook).
-    Lines,
-    /// A callback for every [`ProgressEvent`] (the CLI drives an indicatif bar with it).
-    Callback(Box<dyn FnMut(&ProgressEvent<'_>) + Send>),
-}
-
-impl std::fmt::Debug for Progress {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Progress::Silent => "Silent",
-            Progress::Lines => "Lines",
-            Progress::Callback(_) => "Callback(..)",
-        })
-    }
-}
-
-/// Where and how to train (does not change results on the CPU).
-#[derive(Debug)]
-pub struct TrainOptions {
-    /// Device to train on.
-    pub device: Device,
-    /// Progress display.
-    pub progress: Progress,
-    /// When set to true (Ctrl-C, notebook interrupt), the run ends after the
-    /// current batch with [`RunStatus::Interrupted`].
-    pub stop: Option<Arc<AtomicBool>>,
-}
-
-impl Default for TrainOptions {
-    fn default() -> Self {
-        TrainOptions {
-            device: Device::cuda_if_available(),
-            progress: Progress::Lines,
-            stop: None,
-        }
-    }
-}
+use crate::model::{ModelSpec, Net};
 
 /// A finished training run: its history and the trained weights.
 #[derive(Debug)]

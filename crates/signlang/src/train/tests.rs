@@ -3,7 +3,8 @@ use super::epoch::evaluate;
 use super::*;
 use std::io::{BufRead, BufReader};
 use std::sync::atomic::AtomicBool;
-use tch::Kind;
+use std::sync::Arc;
+use tch::{Device, Kind};
 
 /// The first `n` rows of the real training CSV (test-only reader).
 fn real_rows(name: &str, skip: usize, n: usize) -> Dataset {

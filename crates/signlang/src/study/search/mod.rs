@@ -19,8 +19,11 @@ mod plans;
 
 pub use plans::{Grid, RandomSearch, SuccessiveHalving};
 
-use super::views::{best_first, by_validation, RunsTable};
-use super::{DataPair, EntryStatus, Run, Study, StudyError, TrainOptions, TrainerOutput};
+use super::runs_table::RunsTable;
+use super::views::{best_first, by_validation};
+use super::{
+    DataPair, EntryStatus, Run, RunEntry, Study, StudyError, TrainOptions, Trainer, TrainerOutput,
+};
 use crate::data::Dataset;
 use crate::display::Table;
 use crate::model::ModelSpec;
@@ -213,21 +216,6 @@ impl SearchOutcome {
             .next()
     }
 
-    /// One metric of every run of the first rung, overlaid (labels as names).
-    pub fn compare(&self, metric: crate::plots::CurveMetric) -> crate::display::Svg {
-        let runs: Vec<&Run> = self.rungs.iter().flatten().collect();
-        let histories: Vec<(String, crate::train::History)> = runs
-            .iter()
-            .map(|r| {
-                let label = r.entry.label.clone().unwrap_or_else(|| r.entry.id.clone());
-                (format!("{} {label}", r.entry.id), r.entry.history())
-            })
-            .collect();
-        let refs: Vec<(&str, &crate::train::History)> =
-            histories.iter().map(|(n, h)| (n.as_str(), h)).collect();
-        crate::plots::compare_runs(&refs, metric)
-    }
-
     /// All runs, as a table.
     pub fn table(&self) -> RunsTable {
         let entries: Vec<_> = self
@@ -250,6 +238,19 @@ impl SearchOutcome {
     pub fn evcxr_display(&self) {
         self.table().evcxr_display()
     }
+}
+
+/// The finished runs of a search's last rung, best first on validation
+/// (accuracy of the kept weights, ties broken by loss).
+pub fn ranked(outcome: &SearchOutcome) -> Vec<RunEntry> {
+    let mut runs: Vec<RunEntry> = outcome
+        .rungs
+        .last()
+        .map(|r| r.iter().map(|run| run.entry.clone()).collect())
+        .unwrap_or_default();
+    runs.retain(|e| matches!(e.status, EntryStatus::Completed | EntryStatus::EarlyStopped));
+    runs.sort_by(by_validation);
+    runs
 }
 
 impl fmt::Display for SearchOutcome {
@@ -381,12 +382,7 @@ impl Study {
         mut trainer: F,
     ) -> Result<SearchOutcome, StudyError>
     where
-        F: FnMut(
-            &crate::model::ModelSpec,
-            &TrainConfig,
-            &Dataset,
-            &Dataset,
-        ) -> Result<TrainerOutput, E>,
+        F: Trainer<E>,
         E: Into<super::TrainerFailure>,
     {
         plan.check()?;
@@ -455,12 +451,7 @@ impl Study {
         trainer: &mut F,
     ) -> Result<Vec<(usize, Run)>, StudyError>
     where
-        F: FnMut(
-            &crate::model::ModelSpec,
-            &TrainConfig,
-            &Dataset,
-            &Dataset,
-        ) -> Result<TrainerOutput, E>,
+        F: Trainer<E>,
         E: Into<super::TrainerFailure>,
     {
         let mut runs: Vec<(usize, Run)> = Vec::new();
