@@ -96,6 +96,12 @@ impl Cache {
         Cache { dir: None }
     }
 
+    /// Whether results are kept (a folder is set and the environment does
+    /// not turn the cache off).
+    pub fn is_on(&self) -> bool {
+        self.dir.is_some()
+    }
+
     /// Where the entry of `key` lives (`None` when the cache is off).
     pub fn path(&self, key: &Key) -> Option<PathBuf> {
         self.dir.as_ref().map(|d| d.join(key.file_name()))
@@ -155,6 +161,17 @@ impl Cache {
         let value = compute()?;
         self.put(key, &value);
         Ok(value)
+    }
+}
+
+/// The cache of computations outside a study (nearest neighbours, close
+/// pairs, photo folders, adapted models' scores): `$SIGNLANG_ROOT/runs/cache/`, on only when `SIGNLANG_ROOT`
+/// is set (the notebook kernel sets it), so tests and library users write
+/// nothing unasked.
+pub fn data_cache() -> Cache {
+    match std::env::var_os("SIGNLANG_ROOT") {
+        Some(root) => Cache::at(Path::new(&root).join("runs").join("cache")),
+        None => Cache::off(),
     }
 }
 

@@ -59,8 +59,7 @@ pub fn measure(
                     ..Default::default()
                 };
                 study.export_run(id, &out, &options)?;
-                let classifier = crate::infer::Classifier::load(&out).map_err(FieldError::from)?;
-                let report = field::check_dir(&classifier, dir)?;
+                let report = field::check_export_cached(&out, dir, &study.cache())?;
                 FieldResult::new(id, &report)
             }
             None => None,

@@ -12,7 +12,7 @@ use crate::letters::{class_of_letter, letter, NUM_CLASSES};
 
 /// Labelled photos, 28×28 as the export's contract says
 /// ([`crate::infer::preprocess`]), with their source photos.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Photos {
     /// The folder they came from.
     pub dir: PathBuf,
@@ -45,9 +45,21 @@ pub fn parse_name(path: &Path) -> Result<(u8, String), AdaptError> {
     Ok((class, group.to_ascii_uppercase()))
 }
 
-/// Loads every `.jpg`, `.jpeg` and `.png` of `dir` (sorted by name).
+/// Loads every `.jpg`, `.jpeg` and `.png` of `dir` (sorted by name). Kept
+/// in [`crate::cache::data_cache`] when it is on, keyed by every file.
 pub fn load_photos(dir: impl AsRef<Path>) -> Result<Photos, AdaptError> {
     let dir = dir.as_ref();
+    let cache = crate::cache::data_cache();
+    if !cache.is_on() {
+        return load_photos_uncached(dir);
+    }
+    let key = crate::cache::Key::new("photos")
+        .with(&dir)
+        .with(&crate::cache::folder_checksum(dir));
+    cache.get_or_compute(&key, || load_photos_uncached(dir))
+}
+
+fn load_photos_uncached(dir: &Path) -> Result<Photos, AdaptError> {
     let files = crate::field::list_images(dir).map_err(|e| AdaptError::Folder {
         dir: dir.to_path_buf(),
         reason: e.to_string(),

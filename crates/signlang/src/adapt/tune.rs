@@ -106,14 +106,22 @@ pub fn score(
     data: &Dataset,
     groups: &[u32],
 ) -> Result<GroupedAccuracy, AdaptError> {
-    let (net, vs) = load_net(spec, weights)?;
-    let probs = crate::infer::predict_proba(&net, &data.images(), vs.device());
-    let predicted = Vec::<i64>::try_from(probs.argmax(-1, false))?;
-    let correct: Vec<bool> = predicted
-        .iter()
-        .zip(&data.classes)
-        .map(|(&p, &t)| p == i64::from(t))
-        .collect();
+    let key = crate::cache::Key::new("adapt-score")
+        .with(spec)
+        .with(&crate::cache::file_checksum(weights))
+        .with(&data.fingerprint());
+    let correct: Vec<bool> = crate::cache::data_cache().get_or_compute(&key, || {
+        let (net, vs) = load_net(spec, weights)?;
+        let probs = crate::infer::predict_proba(&net, &data.images(), vs.device());
+        let predicted = Vec::<i64>::try_from(probs.argmax(-1, false))?;
+        Ok::<_, AdaptError>(
+            predicted
+                .iter()
+                .zip(&data.classes)
+                .map(|(&p, &t)| p == i64::from(t))
+                .collect(),
+        )
+    })?;
     Ok(grouped_accuracy(&correct, groups))
 }
 

@@ -153,7 +153,7 @@ pub const PIXELS: usize = 28 * 28;
 
 /// A clean, typed set of images: `u8` pixels and contiguous class indices
 /// (see [`crate::letters`]).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Dataset {
     /// A short name for tables and plots ("train", "validation", …).
     pub name: String,

@@ -24,7 +24,28 @@ pub fn nearest_distances(a: &Dataset, b: &Dataset, same: bool) -> Vec<f32> {
 
 /// For each image of `a`: the distance to its nearest image in `b` and that
 /// image's index (see [`nearest_distances`]).
+/// Kept in [`crate::cache::data_cache`] when it is on.
 pub fn nearest(a: &Dataset, b: &Dataset, same: bool) -> Vec<(f32, usize)> {
+    let cache = crate::cache::data_cache();
+    if !cache.is_on() {
+        return nearest_uncached(a, b, same);
+    }
+    let key = crate::cache::Key::new("nearest")
+        .with(&a.fingerprint())
+        .with(&b.fingerprint())
+        .with(&same);
+    if let Some(found) = cache.get(&key) {
+        return found;
+    }
+    let found = nearest_uncached(a, b, same);
+    // JSON has no infinity (an empty `b`): such results are not kept.
+    if found.iter().all(|(d, _)| d.is_finite()) {
+        cache.put(&key, &found);
+    }
+    found
+}
+
+fn nearest_uncached(a: &Dataset, b: &Dataset, same: bool) -> Vec<(f32, usize)> {
     let _guard = tch::no_grad_guard();
     if a.is_empty() || b.is_empty() {
         return vec![(f32::INFINITY, 0); a.len()];

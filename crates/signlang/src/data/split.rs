@@ -79,7 +79,21 @@ fn limit_sq(threshold: f64) -> f64 {
 
 /// All pairs `i < j` within `d` closer than `threshold` (exact), with their
 /// squared distance in pixel units.
+/// Kept in [`crate::cache::data_cache`] when it is on.
 pub fn close_pairs(d: &Dataset, threshold: f64) -> Vec<(u32, u32, u64)> {
+    let cache = crate::cache::data_cache();
+    if !cache.is_on() {
+        return close_pairs_uncached(d, threshold);
+    }
+    let key = crate::cache::Key::new("close-pairs")
+        .with(&d.fingerprint())
+        .with(&threshold);
+    cache
+        .get_or_compute(&key, || Ok::<_, ()>(close_pairs_uncached(d, threshold)))
+        .unwrap_or_default()
+}
+
+fn close_pairs_uncached(d: &Dataset, threshold: f64) -> Vec<(u32, u32, u64)> {
     let _guard = tch::no_grad_guard();
     let x = pixel_matrix(d);
     let norms = (&x * &x).sum_dim_intlist(1, false, Kind::Float);

@@ -2,7 +2,7 @@
 //! diagnosis's measurements (never a fixed text).
 
 /// The measurements the explanation is made of.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Findings {
     /// Accuracy on the field photos with the plain input.
     pub field_accuracy: f64,

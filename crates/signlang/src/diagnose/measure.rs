@@ -73,6 +73,25 @@ impl UnsureStudy {
         if validation.is_empty() {
             return Err(DiagnoseError::Empty("validation".into()));
         }
+        let key = study
+            .cache_key("unsure-study", id)?
+            .with(&validation.fingerprint())
+            .with(&groups)
+            .with(&probes_key(probes))
+            .with(&field_dir.map(crate::cache::folder_checksum));
+        study.cache().get_or_compute(&key, || {
+            Self::measure_uncached(study, id, validation, groups, probes, field_dir)
+        })
+    }
+
+    fn measure_uncached(
+        study: &Study,
+        id: &str,
+        validation: &Dataset,
+        groups: &[u32],
+        probes: &Probes,
+        field_dir: Option<&Path>,
+    ) -> Result<UnsureStudy, DiagnoseError> {
         let (net, vs) = study.load_model(id)?;
         let val = set_of(&net, &vs, validation);
         let corrupted = corrupted_set(&net, &vs, validation, groups);
@@ -109,7 +128,7 @@ fn mean_std(data: &Dataset) -> (f64, f64) {
 }
 
 /// The diagnosis of the field result (see [`diagnose`]).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Diagnosis {
     /// Answers per probe kind, then on the field photos.
     pub readouts: Vec<Readout>,
@@ -128,7 +147,33 @@ pub struct Diagnosis {
 /// distances, [`TestSplit::distances_to`]) and the photos to `train`, and
 /// every input variant (Sign-MNIST statistics from `train`). Reads the
 /// study only.
+/// Kept in the study's cache ([`Study::cache`]), keyed by the run's
+/// weights, the data, the probes and every photo file.
 pub fn diagnose(
+    study: &Study,
+    id: &str,
+    train: &Dataset,
+    test: &TestSplit,
+    probes: &Probes,
+    field_dir: &Path,
+) -> Result<Diagnosis, DiagnoseError> {
+    let key = study
+        .cache_key("diagnosis", id)?
+        .with(&train.fingerprint())
+        .with(&test.fingerprint())
+        .with(&probes_key(probes))
+        .with(&crate::cache::folder_checksum(field_dir));
+    study.cache().get_or_compute(&key, || {
+        diagnose_uncached(study, id, train, test, probes, field_dir)
+    })
+}
+
+/// What identifies a set of probes in a cache key.
+fn probes_key(probes: &Probes) -> (String, String) {
+    (probes.data.fingerprint(), format!("{:?}", probes.kinds))
+}
+
+fn diagnose_uncached(
     study: &Study,
     id: &str,
     train: &Dataset,

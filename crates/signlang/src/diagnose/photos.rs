@@ -66,7 +66,7 @@ impl FieldPhotos {
 }
 
 /// Quartiles and 5%/95% points of a set of values.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Quantiles {
     /// 5% point.
     pub q05: f64,

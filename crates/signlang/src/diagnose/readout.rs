@@ -8,7 +8,7 @@ use crate::display::Table;
 use crate::letters::{letter, NUM_CLASSES};
 
 /// The answers on one set of images.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Readout {
     /// The set ("white noise", "field photos", …).
     pub name: String,

@@ -19,7 +19,7 @@ pub const GOAL_ANSWERED: f64 = 0.95;
 pub const GOAL_PROBES_UNSURE: f64 = 0.99;
 
 /// What a rule does on the field photos (measured only).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FieldOutcome {
     /// Photos.
     pub n: usize,
@@ -32,7 +32,7 @@ pub struct FieldOutcome {
 }
 
 /// One candidate rule and what it does on every set.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Candidate {
     /// Its name in the table.
     pub name: String,
@@ -111,7 +111,7 @@ pub struct UnsureInputs {
 }
 
 /// The candidates, the chosen one and the calibration that carries it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct UnsureStudy {
     /// Every candidate, in table order (today's rule first).
     pub candidates: Vec<Candidate>,

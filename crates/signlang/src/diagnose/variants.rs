@@ -161,7 +161,7 @@ pub fn match_stats(px: &[u8; PIXELS], mean: f64, std: f64) -> [u8; PIXELS] {
 }
 
 /// One variant's accuracy on the photos (one photo = one unit).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VariantScore {
     /// The variant's name.
     pub name: String,

@@ -307,12 +307,26 @@ pub fn report_from_env_cached(
     let Some(dir) = dir_from_env() else {
         return Ok(None);
     };
+    check_export_cached(export_dir, &dir, cache).map(|r| Some(shown_from_project(r, &dir)))
+}
+
+/// [`check_dir`] with the model exported to `export_dir`, kept in `cache`:
+/// computed again only when a file of the export or of the photo folder
+/// (or the library) changed.
+pub fn check_export_cached(
+    export_dir: impl AsRef<Path>,
+    photo_dir: &Path,
+    cache: &Cache,
+) -> Result<FieldReport, FieldError> {
     let export_dir = export_dir.as_ref();
     let key = Key::new("field-report")
-        .with(&dir)
+        .with(&photo_dir)
         .with(&folder_checksum(export_dir))
-        .with(&folder_checksum(&dir));
-    cache.get_or_compute(&key, || report_from_env(export_dir))
+        .with(&folder_checksum(photo_dir));
+    cache.get_or_compute(&key, || {
+        let classifier = Classifier::load(export_dir)?;
+        check_dir(&classifier, photo_dir)
+    })
 }
 
 /// Names the folder relative to the project (`../shared/field/…`) rather
