@@ -2,7 +2,7 @@
 //! each entry keyed by the run's key and the checksum of its weights file;
 //! and exports of recorded runs, written again only when something changed.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +53,38 @@ impl WrittenExport {
         let now = self.info.files.iter().map(|f| file_checksum(f));
         now.eq(self.checksums.iter().cloned()) && self.checksums.iter().all(Option::is_some)
     }
+
+    /// Where each file's copy is kept: `<cache entry>.files/<name>`.
+    fn copies(&self, stash: &Path) -> Vec<PathBuf> {
+        let name = |f: &PathBuf| f.file_name().map(|n| stash.join(n)).unwrap_or_default();
+        self.info.files.iter().map(name).collect()
+    }
+
+    /// Keeps a copy of every file in `stash`, so that an export overwritten
+    /// by another (the app notebook re-exports to the same folder) comes
+    /// back by copying; a failure only costs a fresh export later.
+    fn keep(&self, stash: &Path) {
+        let _ = std::fs::create_dir_all(stash);
+        for (file, copy) in self.info.files.iter().zip(self.copies(stash)) {
+            let _ = std::fs::copy(file, copy);
+        }
+    }
+
+    /// Copies the kept files back when every copy is unchanged; true when done.
+    fn restore(&self, stash: &Path) -> bool {
+        let copies = self.copies(stash);
+        let sound = copies
+            .iter()
+            .zip(&self.checksums)
+            .all(|(c, sum)| sum.is_some() && file_checksum(c) == *sum);
+        sound
+            && self.info.files.iter().zip(&copies).all(|(file, copy)| {
+                file.parent()
+                    .is_some_and(|d| std::fs::create_dir_all(d).is_ok())
+                    && std::fs::copy(copy, file).is_ok()
+            })
+            && self.intact()
+    }
 }
 
 impl Study {
@@ -69,11 +101,11 @@ impl Study {
         let dir = dir.as_ref();
         let key = self.cache_key("export", id)?.with(&dir).with(options);
         let cache = self.cache();
-        if let Some(written) = cache
-            .get::<WrittenExport>(&key)
-            .filter(WrittenExport::intact)
-        {
-            return Ok(written.info);
+        let stash = cache.path(&key).map(|p| p.with_extension("files"));
+        if let Some(written) = cache.get::<WrittenExport>(&key) {
+            if written.intact() || stash.as_ref().is_some_and(|s| written.restore(s)) {
+                return Ok(written.info);
+            }
         }
         let (net, vs) = self.load_model(id)?;
         let spec = &self.get(id)?.spec;
@@ -85,6 +117,9 @@ impl Study {
         })?;
         let written = WrittenExport::of(info);
         cache.put(&key, &written);
+        if let Some(stash) = &stash {
+            written.keep(stash);
+        }
         Ok(written.info)
     }
 }
@@ -177,10 +212,16 @@ mod tests {
             std::fs::metadata(&model).unwrap().modified().unwrap(),
             written_at
         );
-        // A damaged file makes a fresh export.
-        std::fs::write(&model, b"damaged").unwrap();
+        // A damaged or overwritten file comes back from the cache's copy.
+        let exported = std::fs::read(&model).unwrap();
+        std::fs::write(&model, b"overwritten").unwrap();
+        assert_eq!(study.export_run(&id, &out, &options).unwrap(), first);
+        assert_eq!(std::fs::read(&model).unwrap(), exported);
+        // Without the copies, it is exported afresh.
+        std::fs::remove_dir_all(dir.path().join(CACHE_DIR)).unwrap();
+        std::fs::write(&model, b"overwritten").unwrap();
         study.export_run(&id, &out, &options).unwrap();
-        assert_ne!(std::fs::read(&model).unwrap(), b"damaged");
+        assert_eq!(std::fs::read(&model).unwrap(), exported);
     }
 
     #[test]
