@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export JUPYTER_RUNTIME_DIR := $(CURDIR)/.venv/share/jupyter/runtime
 export JUPYTER_CONFIG_DIR := $(CURDIR)/.venv/etc/jupyter-config
 
-.PHONY: setup notebook test lint lab release clean-study structure
+.PHONY: setup notebook test lint lab release clean-cache structure
 
 setup:
 	@bash scripts/setup.sh
@@ -59,6 +59,11 @@ test: lint
 structure:
 	python3 scripts/check_structure.py --self-test
 	python3 scripts/check_structure.py --report
+
+## Deletes the evaluation caches (runs/*/cache, runs/cache): entries of older library builds are
+## never read again but stay on disk. The studies' ledgers and weights are kept.
+clean-cache:
+	rm -rf runs/*/cache runs/cache
 
 ## JupyterLab on the project's kernel.
 lab: setup
