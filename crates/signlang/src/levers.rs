@@ -50,7 +50,9 @@ pub fn measure(
     for id in ids {
         let entry = study.get(id)?;
         let name = format!("{id} {}", entry.label.clone().unwrap_or_default());
-        let robustness = study.robustness_on_validation(id, validation, groups)?;
+        let robustness = study
+            .load(id)?
+            .robustness_on_validation(validation, groups)?;
         let field = match field_dir {
             Some(dir) => {
                 let out = study.dir().join(format!("export-lever-{id}"));
@@ -58,7 +60,7 @@ pub fn measure(
                     onnx: false,
                     ..Default::default()
                 };
-                study.export_run(id, &out, &options)?;
+                study.load(id)?.export(&out, &options)?;
                 let report = field::check_export_cached(&out, dir, &study.cache())?;
                 FieldResult::new(id, &report)
             }

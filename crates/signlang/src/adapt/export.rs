@@ -58,7 +58,7 @@ pub fn export_adapted(
         onnx_metadata: calibration.onnx_metadata(),
         ..Default::default()
     };
-    let info = study.export_run(run_id, dir, &options)?;
+    let info = study.load(run_id)?.export(dir, &options)?;
     calibration.save(dir)?;
     Ok(AdaptedExport {
         run_id: run_id.to_string(),

@@ -313,7 +313,7 @@ pub fn export_with_rule(
         onnx_metadata: calibration.onnx_metadata(),
         ..Default::default()
     };
-    let info = study.export_run(id, dir, &options)?;
+    let info = study.load(id)?.export(dir, &options)?;
     calibration.save(dir)?;
     Ok(info)
 }

@@ -10,8 +10,8 @@
 //! says so. Field photos play no part in it.
 
 use super::finals::SeededFinal;
-use super::{Study, StudyError, TestPredictions};
-use crate::calibrate::{Calibration, Probs};
+use super::{Study, StudyError};
+use crate::calibrate::Calibration;
 use crate::corrupt::{self, AbstainRow, RobustnessReport};
 use crate::data::{Dataset, TestSplit};
 use crate::display::Table;
@@ -109,112 +109,6 @@ pub fn top_two_note(ranked: &[AppCandidate]) -> Option<String> {
 }
 
 impl Study {
-    /// Predictions of run `id` on a data set that is not the test split
-    /// (validation, for calibration); nothing is recorded.
-    pub fn predictions_on(
-        &self,
-        id: &str,
-        data: &Dataset,
-        groups: &[u32],
-    ) -> Result<TestPredictions, StudyError> {
-        let probs = self.predictor(id)?(&data.images())?;
-        TestPredictions::from_probabilities(id, &data.classes, groups, &probs)
-    }
-
-    /// Run `id`'s recorded weights, loaded once, as a predictor: images
-    /// `N×1×28×28` in `[0, 1]` → class probabilities `N×24`.
-    pub(crate) fn predictor(
-        &self,
-        id: &str,
-    ) -> Result<impl FnMut(&tch::Tensor) -> Result<tch::Tensor, StudyError>, StudyError> {
-        let (net, vs) = self.load_model(id)?;
-        Ok(move |x: &tch::Tensor| Ok(crate::train::predict_proba(&net, x, vs.device())))
-    }
-
-    /// Run `id` on the validation half ([`corrupt::IMAGES_PER_PHOTO`]
-    /// images of each photo) as it is and under every corruption.
-    pub fn robustness_on_validation(
-        &self,
-        id: &str,
-        validation: &Dataset,
-        groups: &[u32],
-    ) -> Result<RobustnessReport, StudyError> {
-        let key = self
-            .cache_key("robustness-validation", id)?
-            .with(&validation.fingerprint())
-            .with(&groups)
-            .with(&VALIDATION_CORRUPTION_SEED);
-        let started = std::time::Instant::now();
-        let report = self.cache().get_or_compute(&key, || {
-            let data = corrupt::photo_sample(validation, groups);
-            let name = format!("{id} {}", self.get(id)?.spec.describe());
-            let predict = self.predictor(id)?;
-            corrupt::evaluate_robustness(
-                &name,
-                predict,
-                &data,
-                VALIDATION_CORRUPTION_SEED,
-                |_, _| {},
-            )
-            .map_err(StudyError::robustness(id))
-        })?;
-        println!(
-            "{} ({:.1} s)",
-            report.summary_line(),
-            started.elapsed().as_secs_f64()
-        );
-        Ok(report)
-    }
-}
-
-impl Study {
-    /// What the calibration of run `id` is fitted on: its probabilities on
-    /// every validation image, and on [`corrupt::IMAGES_PER_PHOTO`] images
-    /// of each validation photo under every corruption at severity
-    /// [`CALIBRATION_SEVERITY`]. A model that makes no error on clean
-    /// validation leaves temperature scaling nothing to fit; the corrupted
-    /// copies bring the errors an app will meet. Nothing is recorded.
-    pub fn calibration_data(
-        &self,
-        id: &str,
-        validation: &Dataset,
-        groups: &[u32],
-    ) -> Result<(Vec<Probs>, Vec<u8>), StudyError> {
-        let key = self
-            .cache_key("calibration-data", id)?
-            .with(&validation.fingerprint())
-            .with(&groups)
-            .with(&(CALIBRATION_SEVERITY, VALIDATION_CORRUPTION_SEED));
-        self.cache().get_or_compute(&key, || {
-            self.calibration_data_uncached(id, validation, groups)
-        })
-    }
-
-    fn calibration_data_uncached(
-        &self,
-        id: &str,
-        validation: &Dataset,
-        groups: &[u32],
-    ) -> Result<(Vec<Probs>, Vec<u8>), StudyError> {
-        let mut predict = self.predictor(id)?;
-        let probs = predict(&validation.images())?;
-        let clean = TestPredictions::from_probabilities(id, &validation.classes, groups, &probs)?;
-        let data = corrupt::photo_sample(validation, groups);
-        let versions = corrupt::corrupted_probabilities(
-            predict,
-            &data,
-            CALIBRATION_SEVERITY,
-            VALIDATION_CORRUPTION_SEED,
-        )
-        .map_err(StudyError::robustness(id))?;
-        let (mut probs, mut truth) = (clean.probabilities, clean.truth);
-        for (_, p) in versions.into_iter().skip(1) {
-            probs.extend(p);
-            truth.extend_from_slice(&data.classes);
-        }
-        Ok((probs, truth))
-    }
-
     /// The abstain rule of `calibration` with run `id` on the test split
     /// ([`corrupt::IMAGES_PER_PHOTO`] images of each photo), clean and under
     /// every corruption at `severity`; recorded in the ledger like every
@@ -236,7 +130,8 @@ impl Study {
             .with(calibration)
             .with(&(severity, seed));
         let rows = self.cache().get_or_compute(&key, || {
-            let predict = self.predictor(id)?;
+            let run = self.load(id)?;
+            let predict = |x: &tch::Tensor| run.predict(x);
             corrupt::abstain_under_corruptions(predict, &data, calibration, severity, seed)
                 .map_err(StudyError::robustness(id))
         })?;
@@ -271,7 +166,9 @@ pub fn rank_for_apps(
             let mut robustness = None;
             let mut seed_corrupted = Vec::new();
             for run in &f.runs {
-                let r = study.robustness_on_validation(&run.id, validation, groups)?;
+                let r = study
+                    .load(&run.id)?
+                    .robustness_on_validation(validation, groups)?;
                 seed_corrupted.push(r.mean_corruption_accuracy());
                 if run.id == best {
                     robustness = Some(r);
@@ -279,7 +176,9 @@ pub fn rank_for_apps(
             }
             let robustness = match robustness {
                 Some(r) => r,
-                None => study.robustness_on_validation(&best, validation, groups)?,
+                None => study
+                    .load(&best)?
+                    .robustness_on_validation(validation, groups)?,
             };
             Ok(AppCandidate {
                 config: f.clone(),

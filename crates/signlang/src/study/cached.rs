@@ -1,6 +1,7 @@
 //! The study's cache of evaluations ([`crate::cache`]): `<study>/cache/`,
 //! each entry keyed by the run's key and the checksum of its weights file;
-//! and exports of recorded runs, written again only when something changed.
+//! and what an export wrote, so that [`super::LoadedRun::export`] writes
+//! again only when something changed.
 
 use std::path::{Path, PathBuf};
 
@@ -8,8 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Study, StudyError};
 use crate::cache::{file_checksum, Cache, Key};
-use crate::export::{export_model_with, ExportInfo};
-use crate::onnx::ExportOptions;
+use crate::export::ExportInfo;
 
 /// The cache folder's name inside a study folder.
 pub const CACHE_DIR: &str = "cache";
@@ -37,19 +37,19 @@ impl Study {
 /// An export as written: what [`export_model_with`] returned and the
 /// checksum of each file it wrote.
 #[derive(Serialize, Deserialize)]
-struct WrittenExport {
-    info: ExportInfo,
+pub(super) struct WrittenExport {
+    pub(super) info: ExportInfo,
     checksums: Vec<Option<String>>,
 }
 
 impl WrittenExport {
-    fn of(info: ExportInfo) -> WrittenExport {
+    pub(super) fn of(info: ExportInfo) -> WrittenExport {
         let checksums = info.files.iter().map(|f| file_checksum(f)).collect();
         WrittenExport { info, checksums }
     }
 
     /// Every file is still there, unchanged.
-    fn intact(&self) -> bool {
+    pub(super) fn intact(&self) -> bool {
         let now = self.info.files.iter().map(|f| file_checksum(f));
         now.eq(self.checksums.iter().cloned()) && self.checksums.iter().all(Option::is_some)
     }
@@ -63,7 +63,7 @@ impl WrittenExport {
     /// Keeps a copy of every file in `stash`, so that an export overwritten
     /// by another (the app notebook re-exports to the same folder) comes
     /// back by copying; a failure only costs a fresh export later.
-    fn keep(&self, stash: &Path) {
+    pub(super) fn keep(&self, stash: &Path) {
         let _ = std::fs::create_dir_all(stash);
         for (file, copy) in self.info.files.iter().zip(self.copies(stash)) {
             let _ = std::fs::copy(file, copy);
@@ -71,7 +71,7 @@ impl WrittenExport {
     }
 
     /// Copies the kept files back when every copy is unchanged; true when done.
-    fn restore(&self, stash: &Path) -> bool {
+    pub(super) fn restore(&self, stash: &Path) -> bool {
         let copies = self.copies(stash);
         let sound = copies
             .iter()
@@ -87,47 +87,11 @@ impl WrittenExport {
     }
 }
 
-impl Study {
-    /// Exports run `id`'s model to `dir` ([`export_model_with`]). When the
-    /// same weights were exported there with the same options by this
-    /// build of the library and every file is unchanged, nothing is written
-    /// again and the first export's [`ExportInfo`] is returned.
-    pub fn export_run(
-        &self,
-        id: &str,
-        dir: impl AsRef<Path>,
-        options: &ExportOptions,
-    ) -> Result<ExportInfo, StudyError> {
-        let dir = dir.as_ref();
-        let key = self.cache_key("export", id)?.with(&dir).with(options);
-        let cache = self.cache();
-        let stash = cache.path(&key).map(|p| p.with_extension("files"));
-        if let Some(written) = cache.get::<WrittenExport>(&key) {
-            if written.intact() || stash.as_ref().is_some_and(|s| written.restore(s)) {
-                return Ok(written.info);
-            }
-        }
-        let (net, vs) = self.load_model(id)?;
-        let spec = &self.get(id)?.spec;
-        let info = export_model_with(dir, spec, &vs, &net, options).map_err(|source| {
-            StudyError::Export {
-                id: id.to_string(),
-                source,
-            }
-        })?;
-        let written = WrittenExport::of(info);
-        cache.put(&key, &written);
-        if let Some(stash) = &stash {
-            written.keep(stash);
-        }
-        Ok(written.info)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::data::TestSplit;
+    use crate::onnx::ExportOptions;
     use crate::study::TrainerOutput;
     use crate::testing::{completed, config, dataset, epoch, small_spec};
 
@@ -179,6 +143,29 @@ mod tests {
     }
 
     #[test]
+    fn a_loaded_run_keeps_its_evaluations_and_names_itself_in_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let (study, id) = study_with_run(dir.path());
+        let validation = dataset("validation", 24, 5);
+        let run = study.load(&id).unwrap();
+        let first = run.evaluate_on(&validation).unwrap();
+        let again = study.load(&id).unwrap().evaluate_on(&validation).unwrap();
+        assert_eq!(first.predicted, again.predicted);
+        assert_eq!(entries(&study, "predicted-classes-"), 1);
+        run.evaluate_on(&dataset("other", 24, 6)).unwrap();
+        assert_eq!(entries(&study, "predicted-classes-"), 2);
+        // Unreadable weights: the error names the run and its file.
+        std::fs::write(study.weights_path(&id).unwrap(), b"").unwrap();
+        let err = study
+            .load(&id)
+            .unwrap()
+            .evaluate_on(&validation)
+            .unwrap_err();
+        assert!(err.to_string().contains(&id), "{err}");
+        assert!(study.load("r999").is_err(), "no such run");
+    }
+
+    #[test]
     fn changed_weights_are_evaluated_afresh() {
         let dir = tempfile::tempdir().unwrap();
         let (mut study, id) = study_with_run(dir.path());
@@ -203,10 +190,10 @@ mod tests {
             onnx: false,
             ..Default::default()
         };
-        let first = study.export_run(&id, &out, &options).unwrap();
+        let first = study.load(&id).unwrap().export(&out, &options).unwrap();
         let model = out.join("model.pt");
         let written_at = std::fs::metadata(&model).unwrap().modified().unwrap();
-        let again = study.export_run(&id, &out, &options).unwrap();
+        let again = study.load(&id).unwrap().export(&out, &options).unwrap();
         assert_eq!(first, again);
         assert_eq!(
             std::fs::metadata(&model).unwrap().modified().unwrap(),
@@ -215,12 +202,15 @@ mod tests {
         // A damaged or overwritten file comes back from the cache's copy.
         let exported = std::fs::read(&model).unwrap();
         std::fs::write(&model, b"overwritten").unwrap();
-        assert_eq!(study.export_run(&id, &out, &options).unwrap(), first);
+        assert_eq!(
+            study.load(&id).unwrap().export(&out, &options).unwrap(),
+            first
+        );
         assert_eq!(std::fs::read(&model).unwrap(), exported);
         // Without the copies, it is exported afresh.
         std::fs::remove_dir_all(dir.path().join(CACHE_DIR)).unwrap();
         std::fs::write(&model, b"overwritten").unwrap();
-        study.export_run(&id, &out, &options).unwrap();
+        study.load(&id).unwrap().export(&out, &options).unwrap();
         assert_eq!(std::fs::read(&model).unwrap(), exported);
     }
 

@@ -163,25 +163,6 @@ impl SeededFinal {
     }
 }
 
-impl Study {
-    /// A recorded run's evaluation on a dataset that is not the test split
-    /// (validation, for example); nothing is recorded.
-    pub fn evaluate_on(&self, id: &str, data: &Dataset) -> Result<Evaluation, StudyError> {
-        let failed = |source| StudyError::Evaluate {
-            id: id.to_string(),
-            source,
-        };
-        let key = self
-            .cache_key("predicted-classes", id)?
-            .with(&data.fingerprint());
-        let predicted: Vec<u8> = self.cache().get_or_compute(&key, || {
-            let (net, vs) = self.load_model(id)?;
-            crate::evaluate::predict_classes(&net, data, vs.device()).map_err(failed)
-        })?;
-        Evaluation::from_predictions(&data.classes, &predicted).map_err(failed)
-    }
-}
-
 /// Every final run's evaluation on `validation`, for the pooled confusions.
 pub fn validation_evaluations(
     finals: &[SeededFinal],
@@ -191,6 +172,6 @@ pub fn validation_evaluations(
     finals
         .iter()
         .flat_map(|f| &f.runs)
-        .map(|r| study.evaluate_on(&r.id, validation))
+        .map(|r| study.load(&r.id)?.evaluate_on(validation))
         .collect()
 }

@@ -70,6 +70,7 @@ pub mod finals;
 mod format;
 mod label;
 mod ledger;
+mod loaded;
 pub mod recipes;
 mod records;
 mod robustness;
@@ -105,6 +106,7 @@ pub use finals::{seed_table, seeded_finals, validation_evaluations, SeedTests, S
 pub use format::{FORMAT_VERSION, LEDGER_FILE};
 pub use label::RunLabel;
 pub use ledger::{DataRef, EntryStatus, Ledger, RunEntry, TestTouch, ValidationMetrics};
+pub use loaded::LoadedRun;
 pub use records::{Cell, CellKind, RecordsError, RunRecord, RUN_COLUMNS};
 pub use runs_table::RunsTable;
 pub use scale::Scale;

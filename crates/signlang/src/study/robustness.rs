@@ -7,6 +7,7 @@ use tch::Tensor;
 use super::{Study, StudyError};
 use crate::corrupt::{self, RobustnessReport};
 use crate::data::TestSplit;
+use crate::infer::predict_proba;
 
 impl Study {
     /// Evaluates run `run_id` (its recorded weights, on the CPU) on the test
@@ -33,8 +34,9 @@ impl Study {
             self.record_robustness_touch(run_id, test, seed, &report)?;
             return Ok(report);
         }
-        let predict = self.predictor(run_id)?;
         let name = format!("{run_id} {}", self.get(run_id)?.spec.describe());
+        let (net, vs) = self.load_model(run_id)?;
+        let predict = |x: &Tensor| Ok::<_, StudyError>(predict_proba(&net, x, vs.device()));
         let report = self.robustness_on_test_with(run_id, test, seed, &name, predict)?;
         cache.put(&key, &report);
         Ok(report)

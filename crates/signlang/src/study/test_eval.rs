@@ -110,7 +110,8 @@ impl Study {
             .with(&test.fingerprint())
             .with(&test.groups());
         let preds = self.cache().get_or_compute(&key, || {
-            Self::predict_test(run_id, test, self.predictor(run_id)?)
+            let run = self.load(run_id)?;
+            Self::predict_test(run_id, test, |x| run.predict(x))
         })?;
         // A cached result is still a look at the test split: it is recorded.
         self.record_test_touch(run_id, test, preds.accuracy(), None)?;
