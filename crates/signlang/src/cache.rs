@@ -31,6 +31,9 @@ pub const CACHE_ENV: &str = "SIGNLANG_CACHE";
 pub struct Key {
     what: String,
     hasher: Sha256,
+    /// An input could not be written as JSON: the key names nothing for
+    /// sure, so its result is computed and never stored.
+    unusable: bool,
 }
 
 impl Key {
@@ -43,16 +46,20 @@ impl Key {
                 .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
                 .collect(),
             hasher: Sha256::new(),
+            unusable: false,
         };
         key.bytes(LIBRARY_HASH.as_bytes());
         key.bytes(what.as_bytes());
         key
     }
 
-    /// Adds one input, as its JSON form.
+    /// Adds one input, as its JSON form. An input that cannot be written
+    /// as JSON makes the key unusable: its result is always computed.
     pub fn with(mut self, input: &impl Serialize) -> Key {
-        let json = serde_json::to_vec(input).unwrap_or_else(|e| e.to_string().into_bytes());
-        self.bytes(&json);
+        match serde_json::to_vec(input) {
+            Ok(json) => self.bytes(&json),
+            Err(_) => self.unusable = true,
+        }
         self
     }
 
@@ -69,9 +76,13 @@ impl Key {
 
     /// The entry's file name: `<what>-<first 16 hex digits>.json`.
     pub fn file_name(&self) -> String {
+        format!("{}-{}.json", self.what, self.digest())
+    }
+
+    /// The first 16 hex digits of the hash of everything added.
+    pub fn digest(&self) -> String {
         let digest = self.hasher.clone().finalize();
-        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-        format!("{}-{hex}.json", self.what)
+        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 
@@ -104,7 +115,8 @@ impl Cache {
 
     /// Where the entry of `key` lives (`None` when the cache is off).
     pub fn path(&self, key: &Key) -> Option<PathBuf> {
-        self.dir.as_ref().map(|d| d.join(key.file_name()))
+        let dir = self.dir.as_ref().filter(|_| !key.unusable)?;
+        Some(dir.join(key.file_name()))
     }
 
     /// The stored result of `key`, if there is a readable one.
@@ -201,7 +213,7 @@ pub fn folder_checksum(dir: &Path) -> String {
             .with_bytes(name.as_bytes())
             .with_bytes(&std::fs::read(path).unwrap_or_default());
     }
-    key.file_name()["folder-".len().."folder-".len() + 16].to_string()
+    key.digest()
 }
 
 /// Serde helpers for an `f64` that may be NaN ("no value", e.g. the accuracy
@@ -223,14 +235,6 @@ pub mod nan_as_null {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
         Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
     }
-}
-
-/// SHA-256 of a file's content (first 16 hex digits), for keys; `None`
-/// when it cannot be read.
-pub fn file_checksum(path: &Path) -> Option<String> {
-    let bytes = std::fs::read(path).ok()?;
-    let digest = Sha256::digest(&bytes);
-    Some(digest[..8].iter().map(|b| format!("{b:02x}")).collect())
 }
 
 #[cfg(test)]
@@ -292,6 +296,21 @@ mod tests {
         let mut calls = 0;
         counted(&off, &key, &mut calls, 1);
         counted(&off, &key, &mut calls, 1);
+        assert_eq!(calls, 2);
+    }
+
+    #[test]
+    fn an_input_without_a_json_form_is_computed_every_time() {
+        use std::collections::HashMap;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::at(dir.path());
+        // JSON object keys must be strings: this map has no JSON form.
+        let odd: HashMap<(u8, u8), u8> = HashMap::from([((1, 2), 3)]);
+        let key = Key::new("demo").with(&odd);
+        assert_eq!(cache.path(&key), None);
+        let mut calls = 0;
+        counted(&cache, &key, &mut calls, 1);
+        counted(&cache, &key, &mut calls, 1);
         assert_eq!(calls, 2);
     }
 

@@ -108,7 +108,7 @@ pub fn score(
 ) -> Result<GroupedAccuracy, AdaptError> {
     let key = crate::cache::Key::new("adapt-score")
         .with(spec)
-        .with(&crate::cache::file_checksum(weights))
+        .with(&crate::weights::file_sha256(weights).ok())
         .with(&data.fingerprint());
     let correct: Vec<bool> = crate::cache::data_cache().get_or_compute(&key, || {
         let (net, vs) = load_net(spec, weights)?;

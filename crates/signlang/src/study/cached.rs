@@ -8,8 +8,13 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{Study, StudyError};
-use crate::cache::{file_checksum, Cache, Key};
+use crate::cache::{Cache, Key};
 use crate::export::ExportInfo;
+
+/// SHA-256 of a file ([`crate::weights::file_sha256`]); `None` when unreadable.
+fn file_checksum(path: &Path) -> Option<String> {
+    crate::weights::file_sha256(path).ok()
+}
 
 /// The cache folder's name inside a study folder.
 pub const CACHE_DIR: &str = "cache";
