@@ -174,6 +174,22 @@ impl Cache {
         self.put(key, &value);
         Ok(value)
     }
+
+    /// [`Cache::get_or_compute`] with a key built only when the cache is
+    /// on: keys that hash whole data sets or folders cost nothing when off.
+    pub fn get_or_compute_lazy<T, E>(
+        &self,
+        key: impl FnOnce() -> Key,
+        compute: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        T: Serialize + DeserializeOwned,
+    {
+        if !self.is_on() {
+            return compute();
+        }
+        self.get_or_compute(&key(), compute)
+    }
 }
 
 /// The cache of computations outside a study (nearest neighbours, close
@@ -297,6 +313,23 @@ mod tests {
         counted(&off, &key, &mut calls, 1);
         counted(&off, &key, &mut calls, 1);
         assert_eq!(calls, 2);
+    }
+
+    #[test]
+    fn a_lazy_key_is_built_only_when_the_cache_is_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let built = std::cell::Cell::new(0);
+        let key = || {
+            built.set(built.get() + 1);
+            Key::new("lazy")
+        };
+        let ok = || Ok::<_, String>(4u8);
+        assert_eq!(Cache::off().get_or_compute_lazy(key, ok), Ok(4));
+        assert_eq!(built.get(), 0);
+        let on = Cache::at(dir.path());
+        assert_eq!(on.get_or_compute_lazy(key, ok), Ok(4));
+        assert_eq!(on.get::<u8>(&Key::new("lazy")), Some(4));
+        assert_eq!(built.get(), 1);
     }
 
     #[test]

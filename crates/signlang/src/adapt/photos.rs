@@ -49,14 +49,11 @@ pub fn parse_name(path: &Path) -> Result<(u8, String), AdaptError> {
 /// in [`crate::cache::data_cache`] when it is on, keyed by every file.
 pub fn load_photos(dir: impl AsRef<Path>) -> Result<Photos, AdaptError> {
     let dir = dir.as_ref();
-    let cache = crate::cache::data_cache();
-    if !cache.is_on() {
-        return load_photos_uncached(dir);
-    }
-    let key = crate::cache::Key::new("photos")
-        .with(&dir)
-        .with(&crate::cache::folder_checksum(dir));
-    cache.get_or_compute(&key, || load_photos_uncached(dir))
+    let key = || {
+        let key = crate::cache::Key::new("photos").with(&dir);
+        key.with(&crate::cache::folder_checksum(dir))
+    };
+    crate::cache::data_cache().get_or_compute_lazy(key, || load_photos_uncached(dir))
 }
 
 fn load_photos_uncached(dir: &Path) -> Result<Photos, AdaptError> {

@@ -81,16 +81,13 @@ fn limit_sq(threshold: f64) -> f64 {
 /// squared distance in pixel units.
 /// Kept in [`crate::cache::data_cache`] when it is on.
 pub fn close_pairs(d: &Dataset, threshold: f64) -> Vec<(u32, u32, u64)> {
-    let cache = crate::cache::data_cache();
-    if !cache.is_on() {
-        return close_pairs_uncached(d, threshold);
-    }
-    let key = crate::cache::Key::new("close-pairs")
-        .with(&d.fingerprint())
-        .with(&threshold);
-    cache
-        .get_or_compute(&key, || Ok::<_, ()>(close_pairs_uncached(d, threshold)))
-        .unwrap_or_default()
+    let key = || {
+        let key = crate::cache::Key::new("close-pairs");
+        key.with(&d.fingerprint()).with(&threshold)
+    };
+    let compute = || Ok::<_, std::convert::Infallible>(close_pairs_uncached(d, threshold));
+    let Ok(pairs) = crate::cache::data_cache().get_or_compute_lazy(key, compute);
+    pairs
 }
 
 fn close_pairs_uncached(d: &Dataset, threshold: f64) -> Vec<(u32, u32, u64)> {
