@@ -76,6 +76,12 @@ fn main() {
         500,
         || aug.apply(&bx, &mut rng),
     );
+    let robust = Augmentation::robust();
+    time(
+        "augment: the robust recipes' preset (mild + flips, gamma, noise, ...)",
+        500,
+        || robust.apply(&bx, &mut rng),
+    );
 
     let vs = nn::VarStore::new(Device::Cpu);
     let net = spec.build(&vs.root());
