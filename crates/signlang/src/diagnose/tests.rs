@@ -266,3 +266,36 @@ fn readout_names_the_default_letter() {
     assert_eq!(r.most_predicted(), ('P', 0.8));
     assert!(readout_table(&[r]).to_text().contains("80.0%"));
 }
+
+/// The summary says which field goal it judges, and judges it as
+/// `meets_field_goal` does: mostly unsure, or the answered ones at least
+/// twice as accurate as all.
+#[test]
+fn the_summary_names_the_field_goal_it_judges() {
+    let candidate = |answered, answered_correct| Candidate {
+        name: "rule".into(),
+        rule: None,
+        val_answered: 0.96,
+        test_like_answered: 0.5,
+        probes_unsure: 1.0,
+        all_probes_unsure: 1.0,
+        field: Some(FieldOutcome {
+            n: 100,
+            answered,
+            answered_correct,
+            all_correct: 10,
+        }),
+    };
+    for (answered, correct, met) in [(15, 1, true), (40, 8, true), (40, 4, false)] {
+        let c = candidate(answered, correct);
+        let said = c.summary();
+        assert_eq!(c.meets_field_goal(), Some(met), "{said}");
+        let verdict = if met {
+            "goal met: at least 80% unsure"
+        } else {
+            "goal missed: at least 80% unsure"
+        };
+        assert!(said.contains(verdict), "{said}");
+        assert!(said.contains("at least twice as accurate as all"), "{said}");
+    }
+}

@@ -83,7 +83,8 @@ impl Candidate {
         if let (Some(f), Some(ok)) = (self.field, self.meets_field_goal()) {
             s += &format!(
                 "; on {} real photos it is unsure of {:.1}%, and the answered ones are {:.1}% \
-                 right against {:.1}% for all ({})",
+                 right against {:.1}% for all ({}: at least 80% unsure, or the answered ones \
+                 at least twice as accurate as all)",
                 f.n,
                 100.0 * (1.0 - f.answered as f64 / f.n.max(1) as f64),
                 100.0 * f.answered_correct as f64 / f.answered.max(1) as f64,
