@@ -17,6 +17,10 @@ use crate::evaluate::wilson_interval;
 pub const GOAL_ANSWERED: f64 = 0.95;
 /// Goal: share of noise and blank probes marked unsure.
 pub const GOAL_PROBES_UNSURE: f64 = 0.99;
+/// Field goal (measured only): share of field photos marked unsure...
+pub const GOAL_FIELD_UNSURE: f64 = 0.8;
+/// ...or how many times more accurate the answered field photos are than all.
+pub const GOAL_FIELD_ACCURACY_RATIO: f64 = 2.0;
 
 /// What a rule does on the field photos (measured only).
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -56,14 +60,18 @@ impl Candidate {
         self.val_answered >= GOAL_ANSWERED && self.probes_unsure >= GOAL_PROBES_UNSURE
     }
 
-    /// True when, on the field photos, at least 80% are unsure or the
-    /// answered ones are at least twice as accurate as all of them.
+    /// True when, on the field photos, at least [`GOAL_FIELD_UNSURE`] are
+    /// unsure or the answered ones are at least [`GOAL_FIELD_ACCURACY_RATIO`]
+    /// times as accurate as all of them.
     pub fn meets_field_goal(&self) -> Option<bool> {
         let f = self.field?;
         let unsure = 1.0 - f.answered as f64 / f.n.max(1) as f64;
         let answered_acc = f.answered_correct as f64 / f.answered.max(1) as f64;
         let all_acc = f.all_correct as f64 / f.n.max(1) as f64;
-        Some(unsure >= 0.8 || (f.answered > 0 && answered_acc >= 2.0 * all_acc))
+        Some(
+            unsure >= GOAL_FIELD_UNSURE
+                || (f.answered > 0 && answered_acc >= GOAL_FIELD_ACCURACY_RATIO * all_acc),
+        )
     }
 
     /// The rule's figures in one sentence, each goal said as met or missed.
@@ -83,16 +91,27 @@ impl Candidate {
         if let (Some(f), Some(ok)) = (self.field, self.meets_field_goal()) {
             s += &format!(
                 "; on {} real photos it is unsure of {:.1}%, and the answered ones are {:.1}% \
-                 right against {:.1}% for all ({}: at least 80% unsure, or the answered ones \
-                 at least twice as accurate as all)",
+                 right against {:.1}% for all ({}: at least {:.0}% unsure, or the answered ones \
+                 at least {} as accurate as all)",
                 f.n,
                 100.0 * (1.0 - f.answered as f64 / f.n.max(1) as f64),
                 100.0 * f.answered_correct as f64 / f.answered.max(1) as f64,
                 100.0 * f.all_correct as f64 / f.n.max(1) as f64,
-                said(ok)
+                said(ok),
+                100.0 * GOAL_FIELD_UNSURE,
+                times(GOAL_FIELD_ACCURACY_RATIO)
             );
         }
         s + "."
+    }
+}
+
+/// A ratio in words: "twice" for 2, "3×" otherwise.
+fn times(ratio: f64) -> String {
+    if ratio == 2.0 {
+        "twice".to_string()
+    } else {
+        format!("{ratio}×")
     }
 }
 
