@@ -7,6 +7,8 @@
 #   .cargo/config.toml          tells cargo where libtorch is, adds an rpath so binaries run as they are,
 #                               and compiles the notebook kernel's cells without optimisation
 #   .evcxr/                     the kernel's persistent build folder (EVCXR_TMPDIR)
+#   .models/mediapipe/          MediaPipe 0.10.21's palm detector and hand landmark model, .tflite
+#                               and converted .onnx, with MANIFEST.json (scripts/mediapipe_models.py)
 #
 # Nothing is written outside the project folder except pip's and cargo's download caches.
 # A second run finds everything in place and returns in seconds.
@@ -17,6 +19,7 @@ cd "$root"
 
 EVCXR_VERSION=0.22.0
 TORCH_VERSION=2.13.0
+MEDIAPIPE_VERSION=0.10.21   # must match MEDIAPIPE_VERSION in scripts/mediapipe_models.py
 log="$root/.setup.log"
 
 die() { echo "setup: $*" >&2; exit 1; }
@@ -82,6 +85,26 @@ fi
 { read -r torch_dir; read -r torch_version; read -r cxx11; } <"$torch_info"
 [ "$torch_version" = "$TORCH_VERSION" ] || die "tch 0.26 needs torch $TORCH_VERSION but .venv has $torch_version: remove .venv and run make setup again"
 [ -d "$torch_dir/lib" ] || { rm -f "$torch_info"; die "torch's lib/ is missing under $torch_dir: remove .venv and run make setup again"; }
+
+# --- MediaPipe's legacy hand models as ONNX (.models/mediapipe/, see scripts/mediapipe_models.py) ---
+# Taken from the mediapipe wheel (downloaded only, never installed) and converted at setup; the
+# check re-hashes every file against MANIFEST.json (~0.2 s), so a second run does nothing.
+if ! .venv/bin/python scripts/mediapipe_models.py --check; then
+  need_index "${PIP_INDEX_URL:-https://pypi.org/simple/}"
+  say "converting MediaPipe $MEDIAPIPE_VERSION's hand models to ONNX into .models/mediapipe/ (a 36 MB download; ~10 s)"
+  models_start=$SECONDS
+  wheel_dir=.models/wheel
+  rm -rf "$wheel_dir"
+  .venv/bin/python -m pip download --disable-pip-version-check -q --no-deps --only-binary=:all: \
+    "mediapipe==$MEDIAPIPE_VERSION" -d "$wheel_dir" >>"$log" 2>&1 ||
+    die "could not download the mediapipe $MEDIAPIPE_VERSION wheel: see the end of $log (network or proxy)"
+  wheels=("$wheel_dir"/mediapipe-"$MEDIAPIPE_VERSION"-*.whl)
+  [ -f "${wheels[0]}" ] || die "pip downloaded no mediapipe $MEDIAPIPE_VERSION wheel into $wheel_dir: see the end of $log"
+  .venv/bin/python scripts/mediapipe_models.py "${wheels[0]}" ||
+    die "converting MediaPipe's hand models failed (the line above says why)"
+  rm -rf "$wheel_dir"
+  say "MediaPipe hand models converted ($(( SECONDS - models_start )) s)"
+fi
 
 # --- cargo config: where libtorch is, and the kernel's cell profile ---------------
 mkdir -p .cargo
