@@ -19,6 +19,7 @@
 //! | [`evaluate`] | accuracy with source photos as the unit, clustered McNemar, goals, the client report |
 //! | [`calibrate`] | calibration error, temperature scaling, an abstain threshold |
 //! | [`infer`] | class probabilities; image preprocessing and the [`infer::Classifier`] of an exported model |
+//! | [`landmarks`] | MediaPipe's hand models from Rust (ONNX Runtime): 21 keypoints per hand and the classifier's input vector |
 //! | [`corrupt`] | corrupted copies of images (MNIST-C style) and robustness reports |
 //! | [`train`] | training configs, the trainer (epoch loop, early stopping), learning histories |
 //! | [`presets`] | the reference models (`baseline_cnn`, `dense`, `cnn2`) with their configs |
@@ -44,6 +45,7 @@ pub mod evaluate;
 pub mod export;
 pub mod field;
 pub mod infer;
+pub mod landmarks;
 pub mod letters;
 pub mod levers;
 pub mod model;

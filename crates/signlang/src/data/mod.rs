@@ -17,6 +17,7 @@
 pub mod check;
 pub mod cross_half;
 mod distance;
+pub mod features;
 pub mod load;
 pub mod neighbours;
 pub mod parse;
@@ -29,6 +30,7 @@ pub use check::{
 pub use cross_half::{
     cross_half_linkage, cross_half_table, link_halves, whole_csv_groupings, CrossHalfLink,
 };
+pub use features::FeatureSet;
 pub use load::{load_raw, read_bytes, RawTable};
 pub use neighbours::{nearest, nearest_distances, nearest_in_group, neighbour_table, Separation};
 pub use split::{

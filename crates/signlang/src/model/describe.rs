@@ -26,6 +26,9 @@ impl DenseSpec {
         if self.dropout > 0.0 {
             s += &format!(" d{}", fmt_p(self.dropout));
         }
+        if let Some(inputs) = self.inputs {
+            s += &format!(" on {inputs} features");
+        }
         s
     }
 }

@@ -3,7 +3,8 @@
 //! A spec is plain data (serde, round-trips through JSON), so the study
 //! ledger can store it and hash it. Two families: densely connected
 //! ([`DenseSpec`]) and convolutional ([`CnnSpec`]: conv blocks, then a dense head).
-//! Inputs are `N×1×28×28` float images in `[0, 1]`; outputs are 24 logits.
+//! Inputs are `N×1×28×28` float images in `[0, 1]` (or, for a dense network
+//! with [`DenseSpec::inputs`], `N×inputs` feature vectors); outputs are 24 logits.
 
 use serde::{Deserialize, Serialize};
 use tch::Tensor;
@@ -32,6 +33,12 @@ pub struct DenseSpec {
     /// Dropout probability after each hidden layer (0 = none).
     #[serde(default)]
     pub dropout: f64,
+    /// Inputs when the network reads a vector of features (e.g. the 85 of a
+    /// hand's landmarks, [`crate::landmarks::FEATURE_LEN`]) instead of a
+    /// 28×28 image; `None` = 784 pixels. Ignored in a CNN's head. Absent from
+    /// the JSON when `None`, so older specs key the ledger as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<i64>,
 }
 
 /// Convolution padding.
@@ -179,6 +186,12 @@ impl Activation {
 
 impl DenseSpec {
     fn validate(&self, prefix: &str) -> Result<(), ModelError> {
+        if let Some(inputs) = self.inputs.filter(|&n| n <= 0) {
+            return Err(ModelError::NotPositive {
+                what: format!("{prefix}inputs"),
+                value: inputs,
+            });
+        }
         for (i, &h) in self.hidden.iter().enumerate() {
             if h <= 0 {
                 return Err(ModelError::NotPositive {

@@ -227,8 +227,9 @@ impl ModelSpec {
         let mut out = Vec::new();
         match self {
             ModelSpec::Dense(d) => {
-                out.push(Planned::Flatten(784));
-                plan_dense(&mut out, d, 784);
+                let inputs = d.inputs.unwrap_or(784);
+                out.push(Planned::Flatten(inputs));
+                plan_dense(&mut out, d, inputs);
             }
             ModelSpec::Cnn(c) => {
                 let (mut ch, mut side) = (1i64, 28i64);

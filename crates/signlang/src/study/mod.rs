@@ -90,7 +90,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use tch::nn;
 
-use crate::data::Dataset;
+use crate::data::{Dataset, FeatureSet};
 use crate::model::ModelSpec;
 use crate::train::TrainConfig;
 
@@ -174,6 +174,18 @@ impl DataPair {
                 fingerprint: validation.fingerprint(),
                 images: validation.len(),
             },
+        }
+    }
+
+    pub(crate) fn of_features(train: &FeatureSet, validation: &FeatureSet) -> Self {
+        let data_ref = |f: &FeatureSet| DataRef {
+            name: f.name.clone(),
+            fingerprint: f.fingerprint(),
+            images: f.len(),
+        };
+        DataPair {
+            train: data_ref(train),
+            validation: data_ref(validation),
         }
     }
 

@@ -59,7 +59,7 @@ fn config(optimizer: Optimizer, lr: f64, schedule: Schedule, epochs: usize) -> T
         early_stopping: None,
         augmentation: None,
         seed: SEED,
-        init: None,
+        ..Default::default()
     }
 }
 
@@ -79,6 +79,7 @@ pub fn dense_search(scale: &Scale) -> Plan {
         activation: Activation::Relu,
         batch_norm: false,
         dropout: 0.0,
+        inputs: None,
     });
     RandomSearch::new(
         base,

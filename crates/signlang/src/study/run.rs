@@ -13,7 +13,7 @@ use super::{
     io_err, DataPair, EntryStatus, Run, RunEntry, Study, StudyError, TrainOptions, TrainerFailure,
     TrainerOutput, ValidationMetrics,
 };
-use crate::data::Dataset;
+use crate::data::{Dataset, FeatureSet};
 use crate::model::ModelSpec;
 use crate::train::{EpochStats, RunStatus, TrainConfig};
 
@@ -127,6 +127,26 @@ impl Study {
         self.run_inner(None, spec, config, train, validation, &data, trainer)
     }
 
+    /// Trains a classifier of feature vectors (a dense network with
+    /// [`crate::model::DenseSpec::inputs`], e.g. on hand landmarks) with the
+    /// project's trainer, or returns the recorded run: the same ledger,
+    /// budget and run key as [`Study::run`], with the feature sets'
+    /// fingerprints in place of the images'.
+    pub fn run_features(
+        &mut self,
+        spec: &ModelSpec,
+        config: &TrainConfig,
+        train: &FeatureSet,
+        validation: &FeatureSet,
+        options: TrainOptions,
+    ) -> Result<Run, StudyError> {
+        let data = DataPair::of_features(train, validation);
+        self.run_recorded(None, spec, config, &data, || {
+            crate::train::train_features(spec, config, train, validation, options)
+                .map(TrainerOutput::from)
+        })
+    }
+
     /// Reserve → train → record: the cache and budget are checked and a
     /// slot reserved under the ledger lock, the trainer runs without it, and
     /// the result is recorded under the lock again.
@@ -145,14 +165,30 @@ impl Study {
         F: FnOnce(&ModelSpec, &TrainConfig, &Dataset, &Dataset) -> Result<TrainerOutput, E>,
         E: Into<TrainerFailure>,
     {
+        self.run_recorded(label, spec, config, data, || {
+            trainer(spec, config, train, validation)
+        })
+    }
+
+    /// [`Study::run_inner`] for a trainer that holds its own data.
+    fn run_recorded<F, E>(
+        &mut self,
+        label: Option<String>,
+        spec: &ModelSpec,
+        config: &TrainConfig,
+        data: &DataPair,
+        trainer: F,
+    ) -> Result<Run, StudyError>
+    where
+        F: FnOnce() -> Result<TrainerOutput, E>,
+        E: Into<TrainerFailure>,
+    {
         let (id, run_lock) = match self.reserve(label, spec, config, data)? {
             Reservation::Recorded(run) => return Ok(*run),
             Reservation::Slot(id, run_lock) => (id, run_lock),
         };
         let started = Instant::now();
-        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-            trainer(spec, config, train, validation)
-        }));
+        let outcome = panic::catch_unwind(AssertUnwindSafe(trainer));
         let seconds = started.elapsed().as_secs_f64();
         let result = match outcome {
             Ok(Ok(out)) => self.outcome_of(&id, out),

@@ -137,6 +137,11 @@ pub struct TrainConfig {
     /// configs key the study ledger exactly as before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init: Option<Init>,
+    /// Augmentation of hand landmarks (feature vectors of layout
+    /// [`crate::landmarks::FEATURE_LAYOUT`]), if any; absent from the JSON
+    /// when `None`, so older configs key the study ledger exactly as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keypoints: Option<super::KeypointAugmentation>,
 }
 
 /// What adapting a trained model changes.
@@ -182,6 +187,7 @@ impl Default for TrainConfig {
             augmentation: None,
             seed: 0,
             init: None,
+            keypoints: None,
         }
     }
 }

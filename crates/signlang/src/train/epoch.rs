@@ -12,11 +12,11 @@ use tch::nn::{self, ModuleT, OptimizerConfig, VarStore};
 use tch::{Device, Kind, Reduction, Tensor};
 
 use super::early_stop::{EarlyStop, Verdict};
+use super::TrainData;
 use super::{
     epoch_line, EpochStats, History, Optimizer, Progress, ProgressEvent, RunStatus, TrainConfig,
     TrainOptions,
 };
-use crate::data::Dataset;
 use crate::model::Net;
 use crate::runtime::eval_batch;
 use crate::runtime::in_batches;
@@ -58,13 +58,13 @@ enum Batches {
 
 impl<'a> EpochLoop<'a> {
     /// Moves the data to `device` (the whole training set as one tensor).
-    pub(super) fn new(
+    pub(super) fn new<D: TrainData>(
         config: &'a TrainConfig,
         net: &'a Net,
         vs: &'a VarStore,
         opt: nn::Optimizer,
-        train: &Dataset,
-        validation: &Dataset,
+        train: &D,
+        validation: &D,
         device: Device,
     ) -> Self {
         let n = train.len();
@@ -74,9 +74,9 @@ impl<'a> EpochLoop<'a> {
             vs,
             opt,
             rng: ChaCha8Rng::seed_from_u64(config.seed),
-            x: train.images().to_device(device),
+            x: train.inputs().to_device(device),
             y: train.targets().to_device(device),
-            vx: validation.images().to_device(device),
+            vx: validation.inputs().to_device(device),
             vy: validation.targets().to_device(device),
             order: (0..n as i64).collect(),
             device,
@@ -165,6 +165,9 @@ impl<'a> EpochLoop<'a> {
             let mut bx = xs.narrow(0, start, len);
             let by = ys.narrow(0, start, len);
             if let Some(aug) = &config.augmentation {
+                bx = aug.apply(&bx, &mut self.rng);
+            }
+            if let Some(aug) = &config.keypoints {
                 bx = aug.apply(&bx, &mut self.rng);
             }
             let logits = self.net.forward_t(&bx, true);

@@ -19,6 +19,7 @@ mod early_stop;
 mod epoch;
 mod error;
 mod history;
+mod keypoints;
 mod options;
 
 /// Kept under `train` too, for the callers that predict right after training.
@@ -27,14 +28,71 @@ pub use augment::robust_augmentation;
 pub use config::{Adapter, Augmentation, EarlyStopping, Init, Optimizer, Schedule, TrainConfig};
 pub use error::TrainError;
 pub use history::{epoch_line, EpochStats, History, RunStatus};
+pub use keypoints::KeypointAugmentation;
 pub use options::{Progress, ProgressEvent, TrainOptions};
 
 use std::path::Path;
 
 use tch::nn::VarStore;
+use tch::Tensor;
 
-use crate::data::Dataset;
+use crate::data::{Dataset, FeatureSet};
 use crate::model::{ModelSpec, Net};
+
+/// What the trainer reads: images ([`Dataset`]) or feature vectors
+/// ([`FeatureSet`]).
+pub trait TrainData {
+    /// The set's name, for messages.
+    fn name(&self) -> &str;
+    /// Rows (images or vectors).
+    fn len(&self) -> usize;
+    /// True when there are no rows.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// True for images (image augmentation applies).
+    fn is_images(&self) -> bool;
+    /// The inputs as one tensor on the CPU.
+    fn inputs(&self) -> Tensor;
+    /// The classes as an int64 tensor on the CPU.
+    fn targets(&self) -> Tensor;
+}
+
+impl TrainData for Dataset {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn len(&self) -> usize {
+        Dataset::len(self)
+    }
+    fn is_images(&self) -> bool {
+        true
+    }
+    fn inputs(&self) -> Tensor {
+        self.images()
+    }
+    fn targets(&self) -> Tensor {
+        Dataset::targets(self)
+    }
+}
+
+impl TrainData for FeatureSet {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn len(&self) -> usize {
+        FeatureSet::len(self)
+    }
+    fn is_images(&self) -> bool {
+        false
+    }
+    fn inputs(&self) -> Tensor {
+        FeatureSet::inputs(self)
+    }
+    fn targets(&self) -> Tensor {
+        FeatureSet::targets(self)
+    }
+}
 
 /// A finished training run: its history and the trained weights.
 #[derive(Debug)]
@@ -100,11 +158,29 @@ pub fn train_from(
     train_inner(spec, config, train, validation, options, Some(init))
 }
 
-fn train_inner(
+/// [`train`] on feature vectors: a dense network whose
+/// [`crate::model::DenseSpec::inputs`] is the set's width, optionally with
+/// [`TrainConfig::keypoints`] augmentation (image augmentation is refused).
+pub fn train_features(
     spec: &ModelSpec,
     config: &TrainConfig,
-    train: &Dataset,
-    validation: &Dataset,
+    train: &FeatureSet,
+    validation: &FeatureSet,
+    options: TrainOptions,
+) -> Result<Trained, TrainError> {
+    if config.init.is_some() {
+        return Err(TrainError::Init(
+            "feature classifiers are trained from scratch; remove `init`".into(),
+        ));
+    }
+    train_inner(spec, config, train, validation, options, None)
+}
+
+fn train_inner<D: TrainData>(
+    spec: &ModelSpec,
+    config: &TrainConfig,
+    train: &D,
+    validation: &D,
     mut options: TrainOptions,
     init: Option<&Path>,
 ) -> Result<Trained, TrainError> {
@@ -137,23 +213,29 @@ fn train_inner(
 
 /// Everything refused before any training: a bad spec or config, no
 /// training images, early stopping without validation images.
-fn check_inputs(
+fn check_inputs<D: TrainData>(
     spec: &ModelSpec,
     config: &TrainConfig,
-    train: &Dataset,
-    validation: &Dataset,
+    train: &D,
+    validation: &D,
 ) -> Result<(), TrainError> {
     spec.validate()?;
     config.check()?;
     if train.is_empty() {
         return Err(TrainError::EmptyData {
-            name: train.name.clone(),
+            name: train.name().to_string(),
         });
     }
     if config.early_stopping.is_some() && validation.is_empty() {
         return Err(TrainError::NoValidation {
-            name: validation.name.clone(),
+            name: validation.name().to_string(),
         });
+    }
+    if !train.is_images() && config.augmentation.is_some() {
+        return Err(TrainError::Init(format!(
+            "`{}` holds feature vectors: image augmentation does not apply (use `keypoints`)",
+            train.name()
+        )));
     }
     Ok(())
 }
