@@ -30,6 +30,7 @@
 //! | [`readiness`] | would an app work: real photos, corruptions and abstaining, in words |
 //! | [`diagnose`] | why real photos fail (probes, pixel statistics, input variants) and a fitted "unsure" rule |
 //! | [`adapt`] | adapt a trained model to real photos: photo folders, draws, runs, the learning curve, the adapted export |
+//! | [`landmark_route`] | the landmark route: hands of photo folders, a classifier trained in the study, its score, unsure rule, learning curve, export and prediction |
 //! | [`levers`] | training levers for real photos from Sign-MNIST alone, measured beside the chosen model |
 //! | `testing` | shared test fixtures (feature `test-support`) |
 
@@ -45,6 +46,7 @@ pub mod evaluate;
 pub mod export;
 pub mod field;
 pub mod infer;
+pub mod landmark_route;
 pub mod landmarks;
 pub mod letters;
 pub mod levers;

@@ -1,0 +1,241 @@
+//! The landmark route exported for apps: the chosen classifier as ONNX
+//! (input: the keypoint vector of layout [`FEATURE_LAYOUT`]), the names and
+//! SHA-256 of the MediaPipe model files the front end expects, how hands
+//! were looked for, the unsure rule, and a README with the exact
+//! preprocessing (see [`README`]).
+//!
+//! | file | content |
+//! |---|---|
+//! | `classifier.onnx` | `features` (float32, `N×85`) → `logits` (`N×24`, the order of `labels.json`) |
+//! | `classifier.safetensors`, `spec.json` | the weights and the spec that rebuild it in this crate |
+//! | `labels.json` | the 24 letters in output order |
+//! | `route.json` | [`RouteManifest`] |
+//! | `README.md` | the preprocessing, step by step, for an app using MediaPipe's own hand landmarker |
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::{Deserialize, Serialize};
+
+use super::unsure::MarginRule;
+use super::{LandmarkRoute, RouteError};
+use crate::landmarks::features::{FEATURE_LAYOUT, FEATURE_LEN, PAIRS};
+use crate::landmarks::runtime::{HAND_TFLITE, MEDIAPIPE_VERSION, PALM_TFLITE};
+use crate::landmarks::FindOptions;
+use crate::letters::LETTERS;
+use crate::study::Study;
+
+/// The manifest's file name.
+pub const ROUTE_FILE: &str = "route.json";
+/// The classifier's file name.
+pub const CLASSIFIER_ONNX: &str = "classifier.onnx";
+/// The manifest's format version.
+pub const ROUTE_FORMAT: u32 = 1;
+/// The export's README (see the module docs); `{…}` fields are filled in.
+pub const README: &str = include_str!("export_readme.md");
+/// The converter from the classifier's safetensors to ONNX.
+const DENSE_ONNX_SCRIPT: &str = include_str!("../../../../scripts/export_dense_onnx.py");
+
+/// What `route.json` records.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RouteManifest {
+    /// [`ROUTE_FORMAT`].
+    pub format_version: u32,
+    /// `"hand-v1"`.
+    pub feature_layout: String,
+    /// 85.
+    pub feature_len: usize,
+    /// The landmark pairs whose distances close the vector.
+    pub pairs: Vec<(usize, usize)>,
+    /// Output order.
+    pub labels: Vec<char>,
+    /// The `mediapipe` release the front end's models come from.
+    pub mediapipe_version: String,
+    /// The MediaPipe model files (as in the wheel) and their SHA-256.
+    pub mediapipe_files: Vec<(String, String)>,
+    /// How this library looks for a hand.
+    pub find: FindOptions,
+    /// The unsure rule: no hand, or a margin below its threshold.
+    pub unsure: MarginRule,
+    /// The study run of the classifier.
+    pub run_id: String,
+    /// The classifier, in words.
+    pub classifier: String,
+    /// Its accuracy on the held-out training crops.
+    pub holdout_accuracy: f64,
+}
+
+impl RouteManifest {
+    /// Reads `route.json` from an export folder.
+    pub fn read(dir: &Path) -> Result<RouteManifest, RouteError> {
+        let path = dir.join(ROUTE_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| RouteError::Export {
+            path: path.clone(),
+            reason: format!("{e}; pass the folder the notebook exported the landmark route to (runs/assignment/export-landmarks)"),
+        })?;
+        let manifest: RouteManifest =
+            serde_json::from_str(&text).map_err(|e| RouteError::Export {
+                path: path.clone(),
+                reason: format!("not a route manifest ({e}); export the route again"),
+            })?;
+        if manifest.format_version != ROUTE_FORMAT {
+            return Err(RouteError::Export {
+                path,
+                reason: format!(
+                    "format {} where this version reads {ROUTE_FORMAT}; export the route again",
+                    manifest.format_version
+                ),
+            });
+        }
+        Ok(manifest)
+    }
+
+    /// Fails unless the export expects the MediaPipe files this library runs.
+    pub fn check_models(&self) -> Result<(), RouteError> {
+        let ours: Vec<(String, String)> = [PALM_TFLITE, HAND_TFLITE]
+            .iter()
+            .map(|(n, s)| (n.to_string(), s.to_string()))
+            .collect();
+        if self.mediapipe_files != ours || self.feature_layout != FEATURE_LAYOUT {
+            return Err(RouteError::Export {
+                path: PathBuf::from(ROUTE_FILE),
+                reason: format!(
+                    "the export expects {:?} ({}), this library runs {ours:?} ({FEATURE_LAYOUT}); export the route again",
+                    self.mediapipe_files, self.feature_layout
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RouteError + '_ {
+    move |e| RouteError::Export {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+/// Exports `route`'s chosen classifier to `dir` (created if needed), with
+/// `measured` lines (what it read where) for the README, and checks that
+/// the ONNX file gives the network's logits.
+pub fn export_route(
+    route: &LandmarkRoute,
+    study: &Study,
+    dir: &Path,
+    measured: &[String],
+) -> Result<RouteManifest, RouteError> {
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let chosen = route.chosen();
+    let loaded = study.load(chosen.run.id())?;
+    let (net, vs) = loaded.model()?;
+    let weights = dir.join("classifier.safetensors");
+    crate::weights::save_weights(vs, &weights).map_err(|e| RouteError::Export {
+        path: weights.clone(),
+        reason: e.to_string(),
+    })?;
+    let spec = serde_json::to_string_pretty(&chosen.candidate.spec).expect("a spec is JSON");
+    std::fs::write(dir.join("spec.json"), spec).map_err(io(dir))?;
+    let labels = serde_json::to_string(&LETTERS.iter().map(|c| c.to_string()).collect::<Vec<_>>())
+        .expect("JSON");
+    std::fs::write(dir.join("labels.json"), labels).map_err(io(dir))?;
+    write_onnx(&weights, &dir.join(CLASSIFIER_ONNX))?;
+    let manifest = RouteManifest {
+        format_version: ROUTE_FORMAT,
+        feature_layout: FEATURE_LAYOUT.into(),
+        feature_len: FEATURE_LEN,
+        pairs: PAIRS.to_vec(),
+        labels: LETTERS.to_vec(),
+        mediapipe_version: MEDIAPIPE_VERSION.into(),
+        mediapipe_files: [PALM_TFLITE, HAND_TFLITE]
+            .iter()
+            .map(|(n, s)| (n.to_string(), s.to_string()))
+            .collect(),
+        find: route.config.find.clone(),
+        unsure: route.unsure,
+        run_id: chosen.run.id().to_string(),
+        classifier: format!(
+            "{} ({})",
+            chosen.candidate.name,
+            chosen.candidate.spec.describe()
+        ),
+        holdout_accuracy: chosen.holdout_accuracy(),
+    };
+    let json = serde_json::to_string_pretty(&manifest).expect("JSON");
+    std::fs::write(dir.join(ROUTE_FILE), json).map_err(io(dir))?;
+    std::fs::write(dir.join("README.md"), readme(&manifest, measured)).map_err(io(dir))?;
+    check_onnx(dir, net)?;
+    Ok(manifest)
+}
+
+/// Runs the converter with the project venv's Python.
+fn write_onnx(weights: &Path, out: &Path) -> Result<(), RouteError> {
+    let output = Command::new(crate::onnx::python())
+        .arg("-c")
+        .arg(DENSE_ONNX_SCRIPT)
+        .arg(weights)
+        .arg(out)
+        .arg(FEATURE_LEN.to_string())
+        .output()
+        .map_err(|e| RouteError::Export {
+            path: crate::onnx::python(),
+            reason: format!("{e}; run make setup"),
+        })?;
+    if !output.status.success() {
+        return Err(RouteError::Export {
+            path: out.to_path_buf(),
+            reason: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// The ONNX file's logits against the network's on 7 varied vectors.
+fn check_onnx(dir: &Path, net: &crate::model::Net) -> Result<(), RouteError> {
+    let n = 7 * FEATURE_LEN;
+    let x: Vec<f32> = (0..n).map(|i| ((i as f32) * 0.731).sin()).collect();
+    let ours = super::classifier::logits(
+        net,
+        &tch::Tensor::from_slice(&x).view([7, FEATURE_LEN as i64]),
+    );
+    let ours = Vec::<f32>::try_from(ours.view([-1])).unwrap_or_default();
+    let theirs = super::predict::RouteClassifier::onnx_logits(dir, &x)?;
+    let diff = ours
+        .iter()
+        .zip(&theirs)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    if ours.len() != theirs.len() || diff > 1e-4 {
+        return Err(RouteError::Export {
+            path: dir.join(CLASSIFIER_ONNX),
+            reason: format!("ONNX Runtime's logits differ from the network's by {diff:.2e}"),
+        });
+    }
+    Ok(())
+}
+
+/// The README, with the manifest's facts and the measured lines filled in.
+pub fn readme(m: &RouteManifest, measured: &[String]) -> String {
+    let pairs: Vec<String> = m.pairs.iter().map(|(a, b)| format!("({a}, {b})")).collect();
+    let files: Vec<String> = m
+        .mediapipe_files
+        .iter()
+        .map(|(n, s)| format!("- `{n}`: SHA-256 `{s}`"))
+        .collect();
+    README
+        .replace("{classifier}", &m.classifier)
+        .replace("{run_id}", &m.run_id)
+        .replace("{holdout}", &format!("{:.1}%", 100.0 * m.holdout_accuracy))
+        .replace("{version}", &m.mediapipe_version)
+        .replace("{files}", &files.join("\n"))
+        .replace("{pairs}", &pairs.join(", "))
+        .replace("{threshold}", &format!("{:.4}", m.unsure.threshold))
+        .replace(
+            "{measured}",
+            &measured
+                .iter()
+                .map(|l| format!("- {l}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+}
