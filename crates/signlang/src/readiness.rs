@@ -290,7 +290,7 @@ impl AppEvidence {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evaluate::wilson_interval;
+    use crate::evaluate::clopper_pearson_interval;
 
     fn field(correct: usize, n: usize) -> FieldResult {
         FieldResult {
@@ -298,7 +298,7 @@ mod tests {
             source: "photos".into(),
             n,
             correct,
-            ci: wilson_interval(correct, n, 0.95),
+            ci: clopper_pearson_interval(correct, n, 0.95),
             abstain: None,
         }
     }
@@ -335,7 +335,7 @@ mod tests {
             correct_all: 28,
             coverage: accepted as f64 / 190.0,
             accuracy: correct as f64 / accepted as f64,
-            ci: wilson_interval(correct, accepted, 0.95),
+            ci: clopper_pearson_interval(correct, accepted, 0.95),
         };
         let mut with_rule = e.clone();
         with_rule.abstain_test = Some(op(190, 190));

@@ -3,7 +3,10 @@
 //! each against a small worked example computed by hand.
 
 use signlang::data::{group_near_copies, Dataset, PIXELS};
-use signlang::evaluate::grouped::{effective_size, fractional_clopper_pearson, group_counts};
+use signlang::evaluate::coverage::korn_graubard_interval;
+use signlang::evaluate::grouped::{
+    effective_photos, fractional_clopper_pearson, group_counts, group_interval,
+};
 use signlang::evaluate::{
     clopper_pearson_interval, clustered_mcnemar, grouped_accuracy, photos_needed, DistanceBands,
     Evaluation, GroupMethod, Interval, Verdict,
@@ -37,23 +40,30 @@ fn all_right_groups_get_the_exact_bound_on_photos() {
 }
 
 #[test]
-fn design_effect_and_effective_size_match_the_hand_computation() {
+fn design_effect_and_effective_photos_match_the_hand_computation() {
     // 10 photos of 10 images; 2 photos all wrong: p = 0.8.
     // v_cluster = 10/9 · (8·2² + 2·8²) / 100² = 0.017778; v_srs = 0.0016.
     let groups: Vec<u32> = (0..100).map(|i| i / 10).collect();
     let right: Vec<bool> = (0..100).map(|i| i >= 20).collect();
     let g = grouped_accuracy(&right, &groups);
-    assert_eq!(g.method, GroupMethod::EffectiveSize);
+    assert_eq!(g.method, GroupMethod::EffectivePhotos);
     close(g.design_effect.unwrap(), 100.0 / 9.0, 1e-9);
     close(g.effective_n().unwrap(), 9.0, 1e-9);
-    // Korn–Graubard: 9 · (t_99 / t_9)² = 9 · (1.984217 / 2.262157)² = 6.9242.
-    let n_eff = effective_size(&group_counts(&right, &groups)).unwrap();
-    close(n_eff, 9.0 * (1.984_217_f64 / 2.262_157).powi(2), 1e-4);
-    assert_eq!(g.group_ci, fractional_clopper_pearson(0.8, n_eff));
-    assert!(g.group_ci.lo < 0.8 && 0.8 < g.group_ci.hi);
-    // Fewer trials than photos: wider than Clopper–Pearson on 8 of 10 photos.
-    let photos = clopper_pearson_interval(8, 10, 0.95);
-    assert!(g.group_ci.lo < photos.lo && g.group_ci.hi > photos.hi);
+    // Equal sizes: 10 effective photos, and 8 of 10 is exact Clopper–Pearson.
+    assert_eq!(g.effective_photos, 10.0);
+    assert_eq!(g.group_ci, clopper_pearson_interval(8, 10, 0.95));
+    // Sizes 30, 10, 10: 50² / (900 + 100 + 100) = 2.27 photos' worth.
+    let counts = [(30, 30), (10, 9), (10, 10)];
+    close(effective_photos(&counts), 2500.0 / 1100.0, 1e-12);
+    let (ci, _) = group_interval(&counts);
+    assert_eq!(ci, fractional_clopper_pearson(49.0 / 50.0, 2500.0 / 1100.0));
+    // Korn–Graubard with the estimated design effect (for comparison only):
+    // 9 · (t_99 / t_9)² = 6.9242 trials.
+    let kg = korn_graubard_interval(&group_counts(&right, &groups));
+    let n_eff = 9.0 * (1.984_217_f64 / 2.262_157).powi(2);
+    let expected = fractional_clopper_pearson(0.8, n_eff);
+    close(kg.lo, expected.lo, 1e-5);
+    close(kg.hi, expected.hi, 1e-5);
 }
 
 #[test]

@@ -338,8 +338,9 @@ fn client_report_answers_the_questions_with_photos_as_the_unit() {
     let t = report.to_display().text;
     println!("{t}");
     assert!(t.contains("97.58% (2342 of 2400)"), "{t}");
+    // 480 photos of 5 images: 480 effective photos, 468.4 of them right.
     assert!(
-        t.contains("[96.4%, 98.5%] (effective size (Korn–Graubard), 480 photos)"),
+        t.contains("[95.8%, 98.8%] (exact on effective photos, 480 photos)"),
         "{t}"
     );
     assert!(t.contains("G: 88.0% (88 / 100)"), "{t}");

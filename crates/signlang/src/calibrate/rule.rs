@@ -27,7 +27,9 @@ pub struct Operating {
     /// Accuracy on the accepted (NaN when none are accepted).
     #[serde(with = "crate::cache::nan_as_null")]
     pub accuracy: f64,
-    /// 95% Wilson interval of that accuracy.
+    /// Exact 95% (Clopper–Pearson) interval of that accuracy, each accepted
+    /// image one trial: on photos (one image each) the interval used for
+    /// every count of photos; on test images too narrow (near-copies).
     pub ci: Interval,
 }
 
@@ -70,7 +72,7 @@ pub fn at_threshold(
         }
     }
     let n = probs.len();
-    let (accuracy, ci) = crate::evaluate::rate_with_interval(correct, accepted);
+    let (accuracy, ci) = crate::evaluate::rate_with_exact_interval(correct, accepted);
     Ok(Operating {
         threshold,
         n,

@@ -10,6 +10,11 @@
 //! [`cross_half_linkage`] measures that share at, e.g., 2.5 and 3.0, and
 //! keeps the whole-CSV grouping of the test images at each threshold for
 //! the grouping-sensitivity table ([`crate::evaluate::grouping_sensitivity`]).
+//!
+//! A share alone has no reading: at 2.5–3.0 single linkage chains different
+//! photos together, so any split shares clusters. [`super::separation`]
+//! judges the share against random group splits (chaining alone) and a
+//! random-image split (leakage).
 
 use super::split::{group_near_copies, Split};
 use super::Dataset;
@@ -62,18 +67,35 @@ pub fn link_halves(
     test: &[usize],
     threshold: f64,
 ) -> CrossHalfLink {
-    let groups = group_near_copies(d, threshold).group_of;
-    let with_validation: std::collections::HashSet<u32> =
-        validation.iter().map(|&i| groups[i]).collect();
+    let clusters = group_near_copies(d, threshold).group_of;
+    link_clusters(&clusters, validation, test, threshold)
+}
+
+/// [`link_halves`] with the clusters of the whole CSV at `threshold` given
+/// (one id per image of the CSV).
+pub(super) fn link_clusters(
+    clusters: &[u32],
+    validation: &[usize],
+    test: &[usize],
+    threshold: f64,
+) -> CrossHalfLink {
     CrossHalfLink {
         threshold,
         test_images: test.len(),
-        linked: test
-            .iter()
-            .filter(|&&i| with_validation.contains(&groups[i]))
-            .count(),
-        test_groups: test.iter().map(|&i| groups[i]).collect(),
+        linked: linked_test_images(clusters, validation, test),
+        test_groups: test.iter().map(|&i| clusters[i]).collect(),
     }
+}
+
+/// Test images whose cluster (id per image of the CSV) holds a validation image.
+pub(super) fn linked_test_images(clusters: &[u32], validation: &[usize], test: &[usize]) -> usize {
+    let mut with_validation = vec![false; clusters.iter().max().map_or(0, |&m| m as usize + 1)];
+    for &i in validation {
+        with_validation[clusters[i] as usize] = true;
+    }
+    test.iter()
+        .filter(|&&i| with_validation[clusters[i] as usize])
+        .count()
 }
 
 /// [`link_halves`] for `split`, made from the CSV `d`, at each threshold.

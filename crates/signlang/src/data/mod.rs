@@ -10,7 +10,9 @@
 //! 3. [`fix`]: drop invalid rows (the one policy), saying which and why, into
 //!    a clean [`Dataset`];
 //! 4. [`split`]: group the test CSV into near-copies of one source photo and
-//!    split whole groups into validation and a sealed [`TestSplit`].
+//!    split whole groups into validation and a sealed [`TestSplit`];
+//!    [`separation`] checks that the halves are kept apart, against random
+//!    group splits and a random-image split.
 //!
 //! [`load_dataset`] does 1–3 in one call for code that only needs clean data.
 
@@ -21,6 +23,7 @@ pub mod features;
 pub mod load;
 pub mod neighbours;
 pub mod parse;
+pub mod separation;
 pub mod split;
 
 pub use check::{
@@ -33,6 +36,10 @@ pub use cross_half::{
 pub use features::FeatureSet;
 pub use load::{load_raw, read_bytes, RawTable};
 pub use neighbours::{nearest, nearest_distances, nearest_in_group, neighbour_table, Separation};
+pub use separation::{
+    check_separation, random_group_split, random_image_split, separation_check, SeparationCheck,
+    SeparationConfig, SeparationRow, SeparationVerdict,
+};
 pub use split::{
     close_pairs_same_letter, group_near_copies, split_by_group, threshold_curve, threshold_table,
     Groups, Split, SplitConfig,

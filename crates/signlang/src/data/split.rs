@@ -324,17 +324,7 @@ impl Split {
 /// ([`Separation`]), against a random split.
 pub fn split_by_group(d: &Dataset, config: &SplitConfig) -> Split {
     let groups = group_near_copies(d, config.threshold);
-    // Members and majority letter of each group.
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); groups.count];
-    for (i, &g) in groups.group_of.iter().enumerate() {
-        members[g as usize].push(i);
-    }
-    // Groups never mix letters: a group's letter is its first image's.
-    let letter_of = |m: &Vec<usize>| d.classes[m[0]] as usize;
-    let mut by_letter: Vec<Vec<usize>> = vec![Vec::new(); NUM_CLASSES];
-    for (g, m) in members.iter().enumerate() {
-        by_letter[letter_of(m)].push(g);
-    }
+    let (members, mut by_letter) = group_members(d, &groups);
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let share = config.validation_share.clamp(0.0, 1.0);
     let (mut val_idx, mut test_idx, group_counts) =
@@ -365,6 +355,20 @@ pub fn split_by_group(d: &Dataset, config: &SplitConfig) -> Split {
     }
 }
 
+/// The images of each group, and the groups of each letter (groups never
+/// mix letters: a group's letter is its first image's).
+pub(super) fn group_members(d: &Dataset, groups: &Groups) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); groups.count];
+    for (i, &g) in groups.group_of.iter().enumerate() {
+        members[g as usize].push(i);
+    }
+    let mut by_letter: Vec<Vec<usize>> = vec![Vec::new(); NUM_CLASSES];
+    for (g, m) in members.iter().enumerate() {
+        by_letter[d.classes[m[0]] as usize].push(g);
+    }
+    (members, by_letter)
+}
+
 /// Lowest and highest share of each letter's images that went to
 /// validation (`cv`, `ct`: images per letter in validation and test).
 fn validation_share_range(cv: &[usize], ct: &[usize]) -> (f64, f64) {
@@ -385,7 +389,7 @@ fn validation_share_range(cv: &[usize], ct: &[usize]) -> (f64, f64) {
 /// Assigns whole groups (`members` of each, `by_letter`: the groups of each
 /// letter) to validation or test, letter by letter; returns the validation
 /// and test images (unsorted) and the number of groups on each side.
-fn assign_groups(
+pub(super) fn assign_groups(
     members: &[Vec<usize>],
     by_letter: &mut [Vec<usize>],
     share: f64,

@@ -11,7 +11,7 @@ use super::unsure_fit::{Score, Scorer, SetData};
 use super::DiagnoseError;
 use crate::calibrate::{Calibration, ScoreKind, UnsureRule};
 use crate::display::Table;
-use crate::evaluate::wilson_interval;
+use crate::evaluate::clopper_pearson_interval;
 
 /// Goal: share of clean validation (the test half's stand-in) answered.
 pub const GOAL_ANSWERED: f64 = 0.95;
@@ -286,7 +286,7 @@ fn field_cells(f: &FieldOutcome) -> (String, String, String) {
     let answered = if f.answered == 0 {
         "none answered".to_string()
     } else {
-        let ci = wilson_interval(f.answered_correct, f.answered, 0.95);
+        let ci = clopper_pearson_interval(f.answered_correct, f.answered, 0.95);
         let acc = f.answered_correct as f64 / f.answered as f64;
         format!("{:.1}% {} of {}", 100.0 * acc, ci.percent(), f.answered)
     };

@@ -8,7 +8,7 @@ use image::GrayImage;
 
 use crate::data::{Dataset, PIXELS};
 use crate::display::Table;
-use crate::evaluate::{wilson_interval, Interval};
+use crate::evaluate::{clopper_pearson_interval, Interval};
 
 /// One way to make the 28×28 input from a grey square.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -169,7 +169,7 @@ pub struct VariantScore {
     pub correct: usize,
     /// Photos.
     pub n: usize,
-    /// 95% Wilson interval of the accuracy.
+    /// Exact 95% (Clopper–Pearson) interval of the accuracy, photos as trials.
     pub ci: Interval,
 }
 
@@ -195,7 +195,7 @@ pub fn score_variants(
                 name: v.name(),
                 correct,
                 n: data.len(),
-                ci: wilson_interval(correct, data.len(), 0.95),
+                ci: clopper_pearson_interval(correct, data.len(), 0.95),
             }
         })
         .collect()

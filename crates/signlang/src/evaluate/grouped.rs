@@ -1,31 +1,38 @@
 //! Accuracy with the **source photo** as the unit of evidence.
 //!
-//! The test CSV holds about 20 augmented near-copies of each source photo,
+//! The test CSV holds about 16 augmented near-copies of each source photo,
 //! and a model's errors come a whole photo at a time. An interval that counts
 //! images as independent is then far too narrow. [`GroupedAccuracy`] gives,
 //! beside the per-image Wilson interval, a group-aware one that is always
 //! centred on the same quantity as the point estimate (the share of
 //! **images** read right):
 //!
-//! - when every image is right (or every image wrong), the design effect
-//!   cannot be estimated, so the interval assumes the worst (each photo one
-//!   trial): exact Clopper–Pearson on the photos ([`GroupMethod::Exact`]);
-//! - otherwise Korn and Graubard's (1998) Clopper–Pearson interval on the
-//!   **effective sample size** ([`GroupMethod::EffectiveSize`]): the design
-//!   effect `deff` is the cluster-robust variance of the image accuracy over
-//!   `p(1−p)/n`; the effective size `n* = n / deff · (t_{n−1} / t_{G−1})²`
-//!   (the t-ratio for the `G` photos' degrees of freedom), at most `n`; and
-//!   the Clopper–Pearson interval with `n*` trials and `p · n*` successes
-//!   (fractional, from the Beta quantiles).
+//! - when every image is right (or every image wrong): exact Clopper–Pearson
+//!   on the `G` photos, each photo one trial ([`GroupMethod::Exact`]);
+//! - otherwise Clopper–Pearson on the **effective number of photos**
+//!   `n_P = (Σ nᵢ)² / Σ nᵢ²` ([`effective_photos`]; Kish's effective size
+//!   of the photo sizes `nᵢ`, `G` when all photos are the same size) with
+//!   `p · n_P` successes (fractional, from the Beta quantiles)
+//!   ([`GroupMethod::EffectivePhotos`]). That is Korn and Graubard's (1998)
+//!   interval with the design effect at its largest, every image of a photo
+//!   read alike (intra-photo correlation 1).
 //!
-//! Its coverage with the real group sizes of the test half is measured by
-//! `examples/coverage_sim.rs` (see docs/methods.md, "Intervals").
-//! [`cluster_bootstrap`] is kept for comparison there; it is not used in
-//! reports (measured coverage 23–93% at true accuracies 95–99.9%).
+//! Why not Korn–Graubard's estimated design effect: with few wrong images
+//! the estimate is noise, and one more error can make the errors look less
+//! clustered, so the effective size jumps (up to the image count) and the
+//! lower bound **rises**: one wrong image lifted the test half's bound from
+//! 98.4% to 99.8%. [`effective_photos`] depends only on the photo sizes, so
+//!
+//! - one more wrong image never raises the lower bound (the successes fall,
+//!   the trials stay; from all right, `Beta(p·n_P, (1−p)·n_P + 1)` lies below
+//!   `Beta(G, 1)` because `n_P ≤ G`);
+//! - the effective size never exceeds the number of photos (`n_P ≤ G`);
+//! - with one image per photo it is exact Clopper–Pearson on the photos.
+//!
+//! Its coverage, against Korn–Graubard's, is simulated by
+//! [`super::coverage`] (see docs/methods.md, "Intervals").
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use statrs::distribution::{Beta, ContinuousCDF, StudentsT};
+use statrs::distribution::{Beta, ContinuousCDF};
 
 use super::intervals::{clopper_pearson_interval, rate_with_interval, Interval};
 
@@ -35,16 +42,17 @@ pub enum GroupMethod {
     /// Every image right (or every image wrong): exact Clopper–Pearson on
     /// the photos, each photo one trial.
     Exact,
-    /// Korn–Graubard: Clopper–Pearson on the effective sample size.
-    EffectiveSize,
+    /// Clopper–Pearson on the effective number of photos
+    /// ([`effective_photos`]).
+    EffectivePhotos,
 }
 
 impl GroupMethod {
-    /// A short name for tables: "exact on photos" or "effective size".
+    /// A short name for tables: "exact on photos" or "exact on effective photos".
     pub fn name(&self) -> &'static str {
         match self {
             GroupMethod::Exact => "exact on photos",
-            GroupMethod::EffectiveSize => "effective size (Korn–Graubard)",
+            GroupMethod::EffectivePhotos => "exact on effective photos",
         }
     }
 }
@@ -58,7 +66,8 @@ pub struct GroupedAccuracy {
     pub correct: usize,
     /// `correct / n` (NaN when `n = 0`).
     pub accuracy: f64,
-    /// Wilson interval that treats images as independent.
+    /// Wilson interval that treats images as independent (per image, shown
+    /// beside the group-aware one).
     pub image_ci: Interval,
     /// Groups (source photos) among the images.
     pub groups: usize,
@@ -70,14 +79,18 @@ pub struct GroupedAccuracy {
     pub group_ci: Interval,
     /// How [`GroupedAccuracy::group_ci`] was computed.
     pub method: GroupMethod,
-    /// Cluster variance over independent-image variance; `None` when the
-    /// accuracy is 0 or 1 (both variances are 0).
+    /// The trials of the interval when it is not exact on photos:
+    /// [`effective_photos`], at most [`GroupedAccuracy::groups`].
+    pub effective_photos: f64,
+    /// Cluster variance over independent-image variance (descriptive: how
+    /// much the errors cluster in these data; the interval does not use it);
+    /// `None` when the accuracy is 0 or 1 (both variances are 0).
     pub design_effect: Option<f64>,
 }
 
 impl GroupedAccuracy {
-    /// `n / design effect`: how many independent images the evidence is worth;
-    /// `None` when the design effect is undefined.
+    /// `n / design effect`: how many independent images the evidence is worth
+    /// by the estimated design effect; `None` when it is undefined.
     pub fn effective_n(&self) -> Option<f64> {
         self.design_effect.map(|d| self.n as f64 / d.max(1e-12))
     }
@@ -133,15 +146,42 @@ pub fn design_effect(counts: &[(usize, usize)]) -> Option<f64> {
     Some(v_cluster / v_srs)
 }
 
+/// The effective number of photos `(Σ nᵢ)² / Σ nᵢ²` of per-group `(n, right)`
+/// counts: `n / deff` with the design effect of photos whose images are all
+/// read alike. Depends only on the sizes; `G` when the `G` photos are the same
+/// size, less otherwise, never more; 0 without images.
+pub fn effective_photos(counts: &[(usize, usize)]) -> f64 {
+    let n: f64 = counts.iter().map(|c| c.0 as f64).sum();
+    let squares: f64 = counts.iter().map(|c| (c.0 as f64).powi(2)).sum();
+    if squares == 0.0 {
+        0.0
+    } else {
+        n * n / squares
+    }
+}
+
+/// `x` rounded when it is an integer up to rounding error (so that whole
+/// counts give the textbook interval bit for bit).
+fn snap(x: f64) -> f64 {
+    if (x - x.round()).abs() < 1e-9 {
+        x.round()
+    } else {
+        x
+    }
+}
+
 /// Clopper–Pearson 95% interval with `trials` trials and `p · trials`
 /// (possibly fractional) successes, from the Beta quantiles. `trials` may
 /// be fractional too (an effective sample size).
 pub fn fractional_clopper_pearson(p: f64, trials: f64) -> Interval {
-    let n = trials;
-    if n.is_nan() || n <= 0.0 || p.is_nan() {
+    if trials.is_nan() || trials <= 0.0 || p.is_nan() {
         return Interval { lo: 0.0, hi: 1.0 };
     }
-    let k = (p * n).clamp(0.0, n);
+    let n = snap(trials);
+    let k = snap((p * n).clamp(0.0, n));
+    if n.fract() == 0.0 && k.fract() == 0.0 {
+        return clopper_pearson_interval(k as usize, n as usize, 0.95);
+    }
     let quantile = |a: f64, b: f64, q: f64| {
         Beta::new(a, b)
             .map(|d| d.inverse_cdf(q))
@@ -161,66 +201,21 @@ pub fn fractional_clopper_pearson(p: f64, trials: f64) -> Interval {
     }
 }
 
-/// Korn and Graubard's effective sample size: `n / deff`, times
-/// `(t_{n−1} / t_{G−1})²` for the `G` photos' degrees of freedom, at most
-/// `n`; `None` when the design effect is undefined.
-pub fn effective_size(counts: &[(usize, usize)]) -> Option<f64> {
-    let deff = design_effect(counts)?;
-    let n: usize = counts.iter().map(|c| c.0).sum();
-    let t = |df: usize| {
-        StudentsT::new(0.0, 1.0, df.max(1) as f64)
-            .map(|d| d.inverse_cdf(0.975))
-            .unwrap_or(f64::NAN)
-    };
-    let ratio = t(n - 1) / t(counts.len() - 1);
-    Some((n as f64 / deff.max(1e-12) * ratio * ratio).min(n as f64))
-}
-
 /// The group-aware 95% interval of the image accuracy from per-group
 /// `(n, right)` counts, and how it was computed (see the module docs).
 pub fn group_interval(counts: &[(usize, usize)]) -> (Interval, GroupMethod) {
     let n: usize = counts.iter().map(|c| c.0).sum();
     let k: usize = counts.iter().map(|c| c.1).sum();
-    match effective_size(counts) {
-        Some(n_eff) if n > 0 => (
-            fractional_clopper_pearson(k as f64 / n as f64, n_eff),
-            GroupMethod::EffectiveSize,
-        ),
-        _ => {
-            let right = if k == n { counts.len() } else { 0 };
-            (
-                clopper_pearson_interval(right, counts.len(), 0.95),
-                GroupMethod::Exact,
-            )
-        }
+    if n > 0 && k > 0 && k < n {
+        let p = k as f64 / n as f64;
+        let ci = fractional_clopper_pearson(p, effective_photos(counts));
+        return (ci, GroupMethod::EffectivePhotos);
     }
-}
-
-/// Percentile cluster bootstrap of `Σ right / Σ n` over the groups (for
-/// comparison in the coverage simulation; reports use [`group_interval`]).
-pub fn cluster_bootstrap(counts: &[(usize, usize)], reps: usize, seed: u64) -> Interval {
-    if counts.is_empty() || reps == 0 {
-        return Interval { lo: 0.0, hi: 1.0 };
-    }
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let g = counts.len();
-    let mut stats: Vec<f64> = (0..reps)
-        .map(|_| {
-            let (mut n, mut k) = (0usize, 0usize);
-            for _ in 0..g {
-                let c = counts[rng.random_range(0..g)];
-                n += c.0;
-                k += c.1;
-            }
-            k as f64 / n.max(1) as f64
-        })
-        .collect();
-    stats.sort_by(f64::total_cmp);
-    let at = |q: f64| stats[((q * reps as f64).floor() as usize).min(reps - 1)];
-    Interval {
-        lo: at(0.025),
-        hi: at(0.975),
-    }
+    let right = if n > 0 && k == n { counts.len() } else { 0 };
+    (
+        clopper_pearson_interval(right, counts.len(), 0.95),
+        GroupMethod::Exact,
+    )
 }
 
 /// Accuracy of images marked `correct`, grouped by `groups` (one id per
@@ -243,6 +238,7 @@ pub fn grouped_accuracy(correct: &[bool], groups: &[u32]) -> GroupedAccuracy {
         groups_mixed: counts.len() - all_right - all_wrong,
         group_ci,
         method,
+        effective_photos: effective_photos(&counts),
         design_effect: design_effect(&counts),
     }
 }

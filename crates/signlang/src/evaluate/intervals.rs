@@ -1,6 +1,9 @@
 //! Two-sided confidence intervals for a proportion: [`wilson_interval`]
-//! (per image) and [`clopper_pearson_interval`] (exact; used on source
-//! photos by [`super::grouped`]).
+//! (per image, shown beside the group-aware interval) and
+//! [`clopper_pearson_interval`] (exact), the one method for every count of
+//! **photos** ([`rate_with_exact_interval`]): it is what
+//! [`super::grouped::group_interval`] gives with one image per photo, so a
+//! count of photos has the same interval wherever it is shown.
 
 use statrs::distribution::{Beta, ContinuousCDF, Normal};
 
@@ -29,7 +32,8 @@ pub(crate) fn z_of(confidence: f64) -> f64 {
 }
 
 /// The rate `successes / n` (NaN for `n = 0`) and its 95% Wilson interval
-/// ([`wilson_interval`]): an accuracy and its uncertainty in one call.
+/// ([`wilson_interval`]): for images counted as independent, the per-image
+/// interval shown beside the group-aware one.
 pub fn rate_with_interval(successes: usize, n: usize) -> (f64, Interval) {
     let rate = if n == 0 {
         f64::NAN
@@ -37,6 +41,18 @@ pub fn rate_with_interval(successes: usize, n: usize) -> (f64, Interval) {
         successes as f64 / n as f64
     };
     (rate, wilson_interval(successes, n, 0.95))
+}
+
+/// The rate `successes / n` (NaN for `n = 0`) and its exact 95%
+/// Clopper–Pearson interval: for counts of photos (field photos, operating
+/// points), each photo one trial.
+pub fn rate_with_exact_interval(successes: usize, n: usize) -> (f64, Interval) {
+    let rate = if n == 0 {
+        f64::NAN
+    } else {
+        successes as f64 / n as f64
+    };
+    (rate, clopper_pearson_interval(successes, n, 0.95))
 }
 
 /// Wilson score interval for `successes` out of `n` at the given confidence
@@ -105,5 +121,16 @@ mod tests {
         let (rate, ci) = rate_with_interval(0, 0);
         assert!(rate.is_nan());
         assert_eq!((ci.lo, ci.hi), (0.0, 1.0));
+    }
+
+    #[test]
+    fn a_count_of_photos_gets_the_exact_interval() {
+        // 25 of 190 field photos: [8.7%, 18.8%] wherever it is shown.
+        let (rate, ci) = rate_with_exact_interval(25, 190);
+        assert!((rate - 25.0 / 190.0).abs() < 1e-15);
+        assert_eq!(ci, clopper_pearson_interval(25, 190, 0.95));
+        assert_eq!(ci.percent(), "[8.7%, 18.8%]");
+        assert_eq!(wilson_interval(25, 190, 0.95).percent(), "[9.1%, 18.7%]");
+        assert!(rate_with_exact_interval(0, 0).0.is_nan());
     }
 }

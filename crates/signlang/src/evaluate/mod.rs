@@ -6,8 +6,9 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`intervals`] | Wilson and Clopper–Pearson intervals for a proportion |
-//! | [`grouped`] | accuracy with source photos as the unit: Clopper–Pearson on the effective sample size (Korn–Graubard), design effect |
+//! | [`intervals`] | Wilson (per image) and Clopper–Pearson (exact; every count of photos) intervals for a proportion |
+//! | [`grouped`] | accuracy with source photos as the unit: Clopper–Pearson on the effective number of photos, design effect |
+//! | [`coverage`] | the group-aware interval's coverage and false-"met" rate, simulated ([`CoverageTable`]) |
 //! | [`metrics`] | [`Evaluation`]: confusion matrix, per-letter statistics, lowest letters, confusions |
 //! | [`tables`] | the summary and per-letter tables |
 //! | [`mcnemar`] | McNemar per image, and clustered (Durkalski, sign test over photos, paired difference) |
@@ -19,6 +20,7 @@
 //! [`evaluate`] and [`predict_classes`] run a network on a [`Dataset`].
 
 pub mod answer;
+pub mod coverage;
 pub mod distance;
 pub mod goals;
 pub mod grouped;
@@ -29,10 +31,14 @@ pub mod report;
 pub mod tables;
 
 pub use answer::{ShortAnswer, SHORT_ANSWER_WORDS};
+pub use coverage::{CoverageConfig, CoverageRow, CoverageTable};
 pub use distance::{BandAccuracy, DistanceBands, BAND_EDGES};
 pub use goals::{GoalCheck, Goals, LetterGoal, Verdict};
 pub use grouped::{grouped_accuracy, GroupMethod, GroupedAccuracy};
-pub use intervals::{clopper_pearson_interval, rate_with_interval, wilson_interval, Interval};
+pub use intervals::{
+    clopper_pearson_interval, rate_with_exact_interval, rate_with_interval, wilson_interval,
+    Interval,
+};
 pub use mcnemar::{clustered_mcnemar, mcnemar, mcnemar_p, ClusteredMcNemar, McNemar};
 pub use metrics::{pooled_confusions, Confusion, Evaluation, LetterStats};
 pub use report::{photos_needed, ClientReport, Comparison, FieldLine, SeedSpread};

@@ -71,15 +71,19 @@ impl FieldReport {
             .collect()
     }
 
-    /// Accuracy, per-letter statistics (95% Wilson intervals) and
-    /// confusions; `None` when no photo was scored.
+    /// Accuracy, per-letter statistics and confusions, with the source
+    /// photos as groups (so every interval counts photos: exact
+    /// Clopper–Pearson when each photo has one version); `None` when no
+    /// photo was scored.
     pub fn evaluation(&self) -> Option<Evaluation> {
         let predicted: Vec<u8> = self
             .records
             .iter()
             .map(|r| r.prediction.predicted)
             .collect();
-        Evaluation::from_predictions(&self.truth(), &predicted).ok()
+        Evaluation::from_predictions(&self.truth(), &predicted)
+            .and_then(|e| e.with_groups(&self.source_photos()))
+            .ok()
     }
 
     /// The source photo of each scored file, as a group id: files named
@@ -133,7 +137,8 @@ impl FieldReport {
             op.accepted = answered.len();
             op.correct = answered.iter().filter(|r| r.correct()).count();
             op.coverage = op.accepted as f64 / op.n.max(1) as f64;
-            (op.accuracy, op.ci) = crate::evaluate::rate_with_interval(op.correct, op.accepted);
+            (op.accuracy, op.ci) =
+                crate::evaluate::rate_with_exact_interval(op.correct, op.accepted);
         }
         Some(op)
     }
@@ -179,7 +184,9 @@ impl FieldReport {
         t
     }
 
-    /// Per-letter accuracy with 95% Wilson intervals and the most common wrong answer.
+    /// Per-letter accuracy with its 95% interval on source photos (exact
+    /// Clopper–Pearson with one version per photo) and the most common
+    /// wrong answer.
     pub fn per_letter_table(&self) -> Table {
         let mut t = Table::new([
             "letter",
@@ -205,7 +212,7 @@ impl FieldReport {
                 l.n.to_string(),
                 l.correct.to_string(),
                 format!("{:.0}%", 100.0 * l.accuracy),
-                l.ci.percent(),
+                l.best_ci().percent(),
                 worst,
             ]);
         }
