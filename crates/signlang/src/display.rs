@@ -112,6 +112,11 @@ impl Table {
         self
     }
 
+    /// Adds one column to the header (rows pushed after it fill it).
+    pub fn push_header(&mut self, name: impl Into<String>) {
+        self.header.push(name.into());
+    }
+
     /// Appends a row.
     pub fn push<S: Into<String>>(&mut self, row: impl IntoIterator<Item = S>) {
         self.rows.push(row.into_iter().map(Into::into).collect());

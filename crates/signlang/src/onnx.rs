@@ -247,7 +247,8 @@ print("{letters}"[p.argmax(1)[0]], p.max())
     ) + &unsure_section(metadata)
 }
 
-/// The README paragraph on the unsure rule, when the metadata carries one.
+/// The README paragraph on the unsure rule, when the metadata carries one,
+/// and what it was measured to do on real photos, when that is known.
 fn unsure_section(metadata: &[(String, String)]) -> String {
     let get = |k: &str| {
         metadata
@@ -255,8 +256,15 @@ fn unsure_section(metadata: &[(String, String)]) -> String {
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.clone())
     };
+    let measured = get(crate::calibrate::REAL_PHOTOS_METADATA_KEY).map_or(String::new(), |s| {
+        format!("\nMeasured on real photos of other people (never fitted on): {s}.\n")
+    });
     let Some(usage) = get("unsure_usage") else {
-        return String::new();
+        return if measured.is_empty() {
+            measured
+        } else {
+            format!("\n## Unsure\n{measured}")
+        };
     };
     format!(
         r#"
@@ -270,7 +278,7 @@ that says when the answer is not to be trusted: {usage}. The keys
 `unsure_gradient_max`, `unsure_flat_max` when the rule has an input gate) are in the ONNX
 metadata and in `calibration.json` (`unsure`); the input contract is
 unchanged.
-"#
+{measured}"#
     )
 }
 
@@ -312,5 +320,30 @@ mod tests {
             msg.contains("pip install -r scripts/requirements.txt"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn the_readme_quotes_what_the_rule_does_on_real_photos() {
+        let sentence = crate::calibrate::CANNOT_TELL_ON_REAL_PHOTOS;
+        let key = crate::calibrate::REAL_PHOTOS_METADATA_KEY.to_string();
+        let with_rule = [
+            (
+                "unsure_usage".to_string(),
+                "answer 'unsure' when x".to_string(),
+            ),
+            (key.clone(), sentence.to_string()),
+        ];
+        let text = readme_section(&with_rule);
+        assert!(text.contains("## Unsure") && text.contains("answer 'unsure' when x"));
+        assert!(
+            text.contains(&format!("(never fitted on): {sentence}.")),
+            "{text}"
+        );
+        let alone = readme_section(&[(key, sentence.to_string())]);
+        assert!(
+            alone.contains("## Unsure") && alone.contains(sentence),
+            "{alone}"
+        );
+        assert!(!readme_section(&[]).contains("## Unsure"));
     }
 }

@@ -260,31 +260,48 @@ impl AppEvidence {
             100.0 * a.coverage,
             100.0 * a.accuracy
         );
-        if let Some((f, fa)) = self
-            .field
-            .as_ref()
-            .and_then(|f| f.abstain.as_ref().map(|a| (f, a)))
-        {
+        if let Some(fa) = self.field.as_ref().and_then(|f| f.abstain.as_ref()) {
             s += &if fa.accepted == 0 {
                 "; on the real photos it answers none.".to_string()
             } else {
-                let verdict = if fa.accuracy > f.accuracy() {
-                    "so it lowers the share of wrong answers but does not make the model usable there"
-                } else {
-                    "no better than all answers together: on real photos the model is confidently \
-                     wrong, and its confidence cannot tell an app when to trust it"
-                };
-                format!(
-                    "; on the real photos it answers {:.1}%, and {:.1}% of those right, {verdict}.",
-                    100.0 * fa.coverage,
-                    100.0 * fa.accuracy
-                )
+                field_abstain_words(fa)
             };
         } else {
             s += ".";
         }
         s
     }
+}
+
+/// The abstain rule on real photos, judged by what it is for: are the
+/// photos it answers more often right than those it refuses
+/// ([`crate::calibrate::UnsureTest`])?
+fn field_abstain_words(fa: &Operating) -> String {
+    use crate::calibrate::percent;
+    let test = crate::calibrate::UnsureTest::from_counts(
+        (fa.correct, fa.accepted),
+        (fa.correct_all - fa.correct, fa.n - fa.accepted),
+    );
+    let verdict = if test.verdict.passes() {
+        format!(
+            ", so its answers are more often right than its refusals ({}), though that does \
+             not make the model usable there",
+            crate::calibrate::p_words(test.p)
+        )
+    } else {
+        format!(
+            " ({}): {}",
+            test.verdict.words(),
+            crate::calibrate::CANNOT_TELL_ON_REAL_PHOTOS
+        )
+    };
+    format!(
+        "; on the real photos it answers {}, {} of those right against {} of those it \
+         refuses{verdict}.",
+        percent(test.answered_share()),
+        percent(test.accuracy_answered()),
+        percent(test.accuracy_refused())
+    )
 }
 
 #[cfg(test)]
@@ -342,12 +359,18 @@ mod tests {
         with_rule.field.as_mut().unwrap().abstain = Some(op(40, 3));
         let s = with_rule.sentences(&Goals::default()).join(" ");
         assert!(
-            s.contains("answers 21.1%, and 7.5% of those right, no better"),
+            s.contains(
+                "answers 21.1%, 7.5% of those right against 16.7% of those it refuses \
+                 (answered not more accurate (p = 0.96)): on real photos this model cannot tell"
+            ),
             "{s}"
         );
         with_rule.field.as_mut().unwrap().abstain = Some(op(40, 20));
         let s = with_rule.sentences(&Goals::default()).join(" ");
-        assert!(s.contains("lowers the share of wrong answers"), "{s}");
+        assert!(
+            s.contains("more often right than its refusals (p < 0.001)"),
+            "{s}"
+        );
         assert!(!same.sentences(&Goals::default())[0].contains("clean validation alone"));
     }
 

@@ -34,23 +34,29 @@ pub struct CurveConfig {
     pub holdout_seed: u64,
     /// Fine-tuning settings (the seed is set per draw).
     pub fine_tune: TrainConfig,
+    /// Measuring photos (source-photo names, e.g. `A_3`) every point is
+    /// also scored on alone: those with no near-twin among the training
+    /// photos ([`super::Partners::unpartnered_names`]). Empty: none.
+    pub also_measure: Vec<String>,
 }
 
-/// k = 1, 2, 4, 8 and all; 2 fine-tuning draws and 1 class-means draw each
-/// (15 runs); a fifth of the source photos held out.
+/// k = 1, 4, 8 with 2 fine-tuning draws each, and all with one (a second
+/// draw of all would train on the same photos: a training-seed repeat);
+/// no class means (7 runs); a fifth of the source photos held out.
 impl Default for CurveConfig {
     fn default() -> Self {
         CurveConfig {
-            per_letter: [1, 2, 4, 8]
+            per_letter: [1, 4, 8]
                 .map(PerLetter::Count)
                 .into_iter()
                 .chain([PerLetter::All])
                 .collect(),
             draws: 2,
-            class_means_draws: 1,
+            class_means_draws: 0,
             holdout: 0.2,
             holdout_seed: 0,
             fine_tune: fine_tune_config(0),
+            also_measure: Vec::new(),
         }
     }
 }
@@ -81,7 +87,10 @@ impl CurveConfig {
 
     /// Runs the plan asks for (some may be recorded already).
     pub fn planned_runs(&self) -> usize {
-        self.per_letter.len() * (self.draws + self.class_means_draws)
+        self.per_letter
+            .iter()
+            .map(|&k| draws_at(k, self.draws) + draws_at(k, self.class_means_draws))
+            .sum()
     }
 }
 
@@ -106,6 +115,9 @@ pub struct CurvePoint {
     pub holdout_accuracy: f64,
     /// Accuracy on the measuring folder, source photos as the unit.
     pub measured: GroupedAccuracy,
+    /// Accuracy on the measuring photos of [`CurveConfig::also_measure`]
+    /// alone (those with no near-twin among the training photos).
+    pub measured_apart: Option<GroupedAccuracy>,
 }
 
 /// The curve, with what is needed to export and plot it.
@@ -133,11 +145,20 @@ struct Job {
     sources: usize,
 }
 
+/// Draws at size `k`: at most one of all the pool (every draw of all
+/// takes the same photos).
+fn draws_at(k: PerLetter, draws: usize) -> usize {
+    match k {
+        PerLetter::All => draws.min(1),
+        PerLetter::Count(_) => draws,
+    }
+}
+
 fn plan(photos: &Photos, pool: &[u32], config: &CurveConfig) -> Vec<Job> {
     let mut jobs = Vec::new();
     for &k in &config.per_letter {
         let mut add = |adapter, draws: usize, make: &dyn Fn(u64) -> TrainConfig| {
-            for d in 0..draws as u64 {
+            for d in 0..draws_at(k, draws) as u64 {
                 let groups = draw(photos, pool, k, d);
                 let name = format!("{} k={} draw {d}", photos.data.name, k.label());
                 jobs.push(Job {
@@ -187,6 +208,14 @@ pub fn learning_curve(
     let jobs = plan(&photos, &pool, config);
     check_budget(study, &base, &jobs, &validation)?;
     let measured = score(&base.spec, &base.weights, &measure.data, &measure.groups)?;
+    let apart = apart_photos(&measure, &config.also_measure);
+    let score_apart = |weights: &Path| {
+        apart
+            .as_ref()
+            .map(|(d, g)| score(&base.spec, weights, d, g))
+            .transpose()
+    };
+    let measured_apart = score_apart(&base.weights)?;
     let base_holdout = score(&base.spec, &base.weights, &validation, &holdout_groups)?;
     println!(
         "k=0 ({}): held-out {:.1}%, measured {} {}",
@@ -205,9 +234,11 @@ pub fn learning_curve(
         train_images: 0,
         holdout_accuracy: base_holdout.accuracy,
         measured,
+        measured_apart,
     }];
     for job in jobs {
-        let point = run_point(study, &base, job, &validation, &measure)?;
+        let mut point = run_point(study, &base, job, &validation, &measure)?;
+        point.measured_apart = score_apart(&study.weights_path(&point.run_id)?)?;
         println!("{}", point.line());
         points.push(point);
     }
@@ -279,5 +310,18 @@ fn run_point(
             .as_ref()
             .map_or(f64::NAN, |v| v.accuracy),
         measured,
+        measured_apart: None,
     })
+}
+
+/// The measuring photos whose source-photo names are in `names`, with
+/// their groups (`None` when `names` is empty).
+fn apart_photos(measure: &Photos, names: &[String]) -> Option<(Dataset, Vec<u32>)> {
+    if names.is_empty() {
+        return None;
+    }
+    let ids: Vec<u32> = (0..measure.group_names.len() as u32)
+        .filter(|&g| names.contains(&measure.group_names[g as usize]))
+        .collect();
+    Some(measure.select("measuring photos without a near-twin", &ids))
 }

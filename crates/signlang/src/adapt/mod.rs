@@ -2,8 +2,9 @@
 //! photo folder with source photos ([`photos`]), seeded draws of `k` source
 //! photos per letter ([`draw`]), adaptation as study runs ([`tune`]:
 //! fine-tuning, or class means of frozen features), the learning curve on a
-//! measuring folder ([`curve`]) and the export of an adapted model
-//! ([`export`]).
+//! measuring folder ([`curve`]), near-duplicate partners between the
+//! measuring and the training folder ([`partners`]) and the export of an
+//! adapted model ([`export`]).
 //!
 //! Adapting is training: every adapted model is a run of a
 //! [`crate::study::Study`], recorded in its ledger and counted in its
@@ -18,6 +19,9 @@ pub mod app;
 pub mod curve;
 pub mod draw;
 pub mod export;
+pub mod partners;
+#[cfg(test)]
+mod partners_tests;
 pub mod photos;
 mod report;
 pub mod tune;
@@ -28,6 +32,7 @@ pub use app::{adapt_export, AdaptOptions, AdaptOutcome, STUDY_SUBDIR};
 pub use curve::{learning_curve, CurveConfig, CurvePoint, LearningCurve};
 pub use draw::{draw, holdout, PerLetter};
 pub use export::{check_out_dir, export_adapted, AdaptedExport};
+pub use partners::{Partner, Partners, CLOSE_PARTNER, PARTNER_SIDE};
 pub use photos::{load_photos, parse_name, Photos};
 pub use tune::{
     adapt_run, class_means, class_means_config, fine_tune_config, load_net, score, Base,

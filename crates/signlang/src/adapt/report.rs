@@ -65,8 +65,12 @@ impl LearningCurve {
              source photos of the training folder kept back (early stopping and the choice)",
             self.base_run, self.measure
         ));
+        let apart = self.points.iter().any(|p| p.measured_apart.is_some());
+        if apart {
+            t.push_header("photos without a near-twin (95% CI)");
+        }
         for p in &self.points {
-            t.push([
+            let mut row = vec![
                 p.adapter_name().to_string(),
                 p.per_letter.label(),
                 p.draw.to_string(),
@@ -76,9 +80,38 @@ impl LearningCurve {
                 format!("{:.1}%", 100.0 * p.holdout_accuracy),
                 format!("{:.1}%", 100.0 * p.measured.accuracy),
                 p.measured.group_ci.percent(),
-            ]);
+            ];
+            if apart {
+                row.push(p.measured_apart.as_ref().map_or(String::new(), |a| {
+                    format!(
+                        "{:.1}% {} of {}",
+                        100.0 * a.accuracy,
+                        a.group_ci.percent(),
+                        a.n
+                    )
+                }));
+            }
+            t.push(row);
         }
         t
+    }
+
+    /// The fine-tuned points on the measuring photos without a near-twin
+    /// (empty when they were not measured), from k = 0.
+    pub fn series_apart(&self) -> Vec<crate::plots::CurveSample> {
+        self.points
+            .iter()
+            .filter(|p| p.adapter != Some(Adapter::ClassMeans))
+            .filter_map(|p| {
+                let a = p.measured_apart.as_ref()?;
+                Some(crate::plots::CurveSample {
+                    photos_per_letter: p.photos_per_letter,
+                    accuracy: a.accuracy,
+                    lo: a.group_ci.lo,
+                    hi: a.group_ci.hi,
+                })
+            })
+            .collect()
     }
 
     /// The points of one adapter (`None`: the model) for
@@ -161,7 +194,8 @@ impl LearningCurve {
                 b.measured.group_text()
             );
         }
-        s + ". The measuring photos share no source photo with the training photos but may \
-             share signers, so new signers may do worse."
+        s + ". The measuring photos share no source photo with the training photos, but they \
+             come from the same few people and rooms, some nearly the same frame: this is a \
+             same-people figure, and other signers may do worse."
     }
 }

@@ -13,7 +13,10 @@
 //!   `calibration.json` next to an exported model and applied by
 //!   [`crate::infer::Classifier`] when present;
 //! - [`UnsureRule`]: a better "unsure" (a logit score and an input gate,
-//!   fitted by [`crate::diagnose`]) stored in the same file.
+//!   fitted by [`crate::diagnose`]) stored in the same file;
+//! - [`RiskCoverage`], [`UnsureTest`], [`UnsureEvidence`]: whether an
+//!   unsure rule earns its place: the images it answers more often right
+//!   than those it refuses, on images it was not fitted on.
 //!
 //! The exported network outputs **logits**; the study's probabilities
 //! (`train::predict_proba`, `TestPredictions::probabilities`) are their
@@ -23,10 +26,21 @@
 
 use std::path::PathBuf;
 
+mod evidence;
 mod rule;
+mod selective;
+#[cfg(test)]
+mod selective_tests;
 mod unsure;
 
+pub use evidence::{evidence_table, real_photos_sentence, Population, UnsureEvidence};
 pub use rule::{at_threshold, Calibration, Operating};
+pub(crate) use selective::percent;
+pub use selective::{
+    answered_at, auroc, difference_design_effect, fisher_exact, p_text, p_words, FisherExact,
+    RiskCoverage, RiskPoint, UnsureTest, Verdict, CANNOT_TELL_ON_REAL_PHOTOS, MIN_ANSWERED, PASS_P,
+    REAL_PHOTOS_METADATA_KEY,
+};
 pub use unsure::{pixel_stats, InputGate, PixelStats, ScoreKind, UnsureRule};
 
 use crate::evaluate::Interval;
@@ -63,6 +77,12 @@ pub enum CalibrateError {
         row: usize,
         /// The class.
         class: u8,
+    },
+    /// A score that is not a number.
+    #[error("score at row {row} is NaN: pass a number for every image (higher = more sure)")]
+    NotANumber {
+        /// Row of the bad score.
+        row: usize,
     },
     /// A target accuracy outside (0, 1].
     #[error("target accuracy {0} must be in (0, 1], e.g. 0.99")]

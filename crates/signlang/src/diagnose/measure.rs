@@ -14,13 +14,13 @@ use super::unsure_fit::SetData;
 use super::variants::{score_variants, InputVariant, VariantScore};
 use super::{argmax, outputs, tensor_pixels, DiagnoseError, Findings};
 use crate::calibrate::{softmax, Calibration, Probs, DEFAULT_TARGET};
-use crate::corrupt::{photo_sample, Corruption};
+use crate::corrupt::{per_photo_sample, Corruption, IMAGES_PER_PHOTO};
 use crate::data::{Dataset, TestSplit};
 use crate::model::Net;
 use crate::study::app::VALIDATION_CORRUPTION_SEED;
 use crate::study::{Study, CALIBRATION_SEVERITY};
 
-fn set_of(net: &Net, vs: &VarStore, data: &Dataset) -> SetData {
+pub(super) fn set_of(net: &Net, vs: &VarStore, data: &Dataset) -> SetData {
     SetData {
         outputs: outputs(net, &data.images(), vs.device()),
         pixels: data.pixels.clone(),
@@ -28,19 +28,30 @@ fn set_of(net: &Net, vs: &VarStore, data: &Dataset) -> SetData {
     }
 }
 
-fn corrupted_set(net: &Net, vs: &VarStore, validation: &Dataset, groups: &[u32]) -> SetData {
-    let sample = photo_sample(validation, groups);
+/// Every corruption (at [`CALIBRATION_SEVERITY`], random draws from
+/// `seed`) of [`crate::corrupt::IMAGES_PER_PHOTO`] images of each source
+/// photo of `data`, and the source photo of each corrupted image.
+pub(super) fn corrupted_set(
+    net: &Net,
+    vs: &VarStore,
+    data: &Dataset,
+    groups: &[u32],
+    seed: u64,
+) -> (SetData, Vec<u32>) {
+    let idx = per_photo_sample(groups, IMAGES_PER_PHOTO);
+    let sample = data.subset(&data.name, &idx);
     let images = sample.images();
-    let mut set = SetData::default();
+    let (mut set, mut photos) = (SetData::default(), Vec::new());
     for c in Corruption::ALL {
-        let x = tch::no_grad(|| c.apply(&images, CALIBRATION_SEVERITY, VALIDATION_CORRUPTION_SEED));
+        let x = tch::no_grad(|| c.apply(&images, CALIBRATION_SEVERITY, seed));
         let o = outputs(net, &x, vs.device());
         set.outputs.logits.extend(o.logits);
         set.outputs.features.extend(o.features);
         set.pixels.extend(tensor_pixels(&x));
         set.truth.extend_from_slice(&sample.classes);
+        photos.extend(idx.iter().map(|&i| groups[i]));
     }
-    set
+    (set, photos)
 }
 
 fn probabilities(sets: &[&SetData]) -> (Vec<Probs>, Vec<u8>) {
@@ -94,7 +105,8 @@ impl UnsureStudy {
     ) -> Result<UnsureStudy, DiagnoseError> {
         let (net, vs) = study.load_model(id)?;
         let val = set_of(&net, &vs, validation);
-        let corrupted = corrupted_set(&net, &vs, validation, groups);
+        let (corrupted, _) =
+            corrupted_set(&net, &vs, validation, groups, VALIDATION_CORRUPTION_SEED);
         let (probs, truth) = probabilities(&[&val, &corrupted]);
         let mut base = Calibration::fit(&probs, &truth, DEFAULT_TARGET)?;
         base.fitted_on = "validation split and its corrupted copies".into();

@@ -2,12 +2,15 @@
 //! what it does with non-hand images ([`probes`]), real photos as it sees
 //! them beside Sign-MNIST ([`photos`]), input variants scored on the photos
 //! ([`variants`]), an "unsure" rule fitted on validation and probes only
-//! ([`unsure`]), and a sentence generated from these measurements
+//! ([`unsure`]), whether that rule earns its place on images it was not
+//! fitted on ([`evidence`]: are the answered more often right than the
+//! refused?), and a sentence generated from these measurements
 //! ([`explanation`]).
 //!
 //! Field photos are measured here, never fitted on: every threshold and
 //! choice comes from validation, its corrupted copies and the probes.
 
+pub mod evidence;
 pub mod explain;
 mod measure;
 pub mod photos;
@@ -19,6 +22,9 @@ pub mod unsure;
 pub mod unsure_fit;
 pub mod variants;
 
+pub use evidence::{
+    export_with_evidence, export_with_rule, judge, unsure_evidence, TEST_CORRUPTION_SEED,
+};
 pub use explain::{explanation, Findings};
 pub use measure::{diagnose, Diagnosis};
 pub use photos::{
@@ -27,7 +33,7 @@ pub use photos::{
 };
 pub use probes::{ProbeKind, Probes};
 pub use readout::{readout_table, Readout};
-pub use unsure::{export_with_rule, Candidate, FieldOutcome, UnsureInputs, UnsureStudy};
+pub use unsure::{Candidate, FieldOutcome, UnsureInputs, UnsureStudy};
 pub use variants::{variants_table, InputVariant, VariantScore};
 
 use tch::{Device, Kind, Tensor};

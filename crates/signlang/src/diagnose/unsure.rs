@@ -1,15 +1,15 @@
 //! The "unsure" study: candidate rules (calibrated max probability, max
 //! logit, energy, feature-space cosine, each alone and with an input gate)
 //! fitted on validation, its corrupted copies and the probes; the rule
-//! chosen by the goals on that fitting data; the field photos measured,
-//! never fitted on; and an export that carries the chosen rule.
-
-use std::path::Path;
+//! chosen by the goals on that fitting data; and the field photos
+//! measured, never fitted on, each rule judged there by whether the photos
+//! it answers are more often right than those it refuses
+//! ([`crate::calibrate::UnsureTest`]; [`super::evidence`] does the same on
+//! the test half and its corrupted copies, and exports the chosen rule).
 
 use super::probes::Probes;
 use super::unsure_fit::{Score, Scorer, SetData};
-use super::DiagnoseError;
-use crate::calibrate::{Calibration, ScoreKind, UnsureRule};
+use crate::calibrate::{p_words, Calibration, ScoreKind, UnsureRule, UnsureTest};
 use crate::display::Table;
 use crate::evaluate::clopper_pearson_interval;
 
@@ -17,10 +17,6 @@ use crate::evaluate::clopper_pearson_interval;
 pub const GOAL_ANSWERED: f64 = 0.95;
 /// Goal: share of noise and blank probes marked unsure.
 pub const GOAL_PROBES_UNSURE: f64 = 0.99;
-/// Field goal (measured only): share of field photos marked unsure...
-pub const GOAL_FIELD_UNSURE: f64 = 0.8;
-/// ...or how many times more accurate the answered field photos are than all.
-pub const GOAL_FIELD_ACCURACY_RATIO: f64 = 2.0;
 
 /// What a rule does on the field photos (measured only).
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -31,8 +27,23 @@ pub struct FieldOutcome {
     pub answered: usize,
     /// Correct among the answered.
     pub answered_correct: usize,
-    /// Correct among all (no abstaining).
+    /// Correct among all (none refused).
     pub all_correct: usize,
+}
+
+impl FieldOutcome {
+    /// The pass test of the rule on these photos (one image per photo:
+    /// plain Fisher exact): are the answered more often right than the
+    /// refused?
+    pub fn test(&self) -> UnsureTest {
+        UnsureTest::from_counts(
+            (self.answered_correct, self.answered),
+            (
+                self.all_correct - self.answered_correct,
+                self.n - self.answered,
+            ),
+        )
+    }
 }
 
 /// One candidate rule and what it does on every set.
@@ -45,7 +56,8 @@ pub struct Candidate {
     /// Share of clean validation answered.
     pub val_answered: f64,
     /// Share of corrupted validation copies answered.
-    pub test_like_answered: f64,
+    #[serde(alias = "test_like_answered")]
+    pub corrupted_val_answered: f64,
     /// Share of noise and blank probes marked unsure.
     pub probes_unsure: f64,
     /// Share of all probes (with textures, backgrounds) marked unsure.
@@ -58,20 +70,6 @@ impl Candidate {
     /// True when it meets both fitting goals.
     pub fn meets_goals(&self) -> bool {
         self.val_answered >= GOAL_ANSWERED && self.probes_unsure >= GOAL_PROBES_UNSURE
-    }
-
-    /// True when, on the field photos, at least [`GOAL_FIELD_UNSURE`] are
-    /// unsure or the answered ones are at least [`GOAL_FIELD_ACCURACY_RATIO`]
-    /// times as accurate as all of them.
-    pub fn meets_field_goal(&self) -> Option<bool> {
-        let f = self.field?;
-        let unsure = 1.0 - f.answered as f64 / f.n.max(1) as f64;
-        let answered_acc = f.answered_correct as f64 / f.answered.max(1) as f64;
-        let all_acc = f.all_correct as f64 / f.n.max(1) as f64;
-        Some(
-            unsure >= GOAL_FIELD_UNSURE
-                || (f.answered > 0 && answered_acc >= GOAL_FIELD_ACCURACY_RATIO * all_acc),
-        )
     }
 
     /// The rule's figures in one sentence, each goal said as met or missed.
@@ -88,30 +86,10 @@ impl Candidate {
             said(self.probes_unsure >= GOAL_PROBES_UNSURE),
             100.0 * GOAL_PROBES_UNSURE
         );
-        if let (Some(f), Some(ok)) = (self.field, self.meets_field_goal()) {
-            s += &format!(
-                "; on {} real photos it is unsure of {:.1}%, and the answered ones are {:.1}% \
-                 right against {:.1}% for all ({}: at least {:.0}% unsure, or the answered ones \
-                 at least {} as accurate as all)",
-                f.n,
-                100.0 * (1.0 - f.answered as f64 / f.n.max(1) as f64),
-                100.0 * f.answered_correct as f64 / f.answered.max(1) as f64,
-                100.0 * f.all_correct as f64 / f.n.max(1) as f64,
-                said(ok),
-                100.0 * GOAL_FIELD_UNSURE,
-                times(GOAL_FIELD_ACCURACY_RATIO)
-            );
+        if let Some(f) = self.field {
+            s += &format!("; on {} real photos it {}", f.n, f.test().summary());
         }
         s + "."
-    }
-}
-
-/// A ratio in words: "twice" for 2, "3×" otherwise.
-fn times(ratio: f64) -> String {
-    if ratio == 2.0 {
-        "twice".to_string()
-    } else {
-        format!("{ratio}×")
     }
 }
 
@@ -185,7 +163,7 @@ impl UnsureStudy {
                     name,
                     rule: scorer.rule(score, t, gated, &fitted_on),
                     val_answered: share(&answered(&inputs.validation), true),
-                    test_like_answered: share(&answered(&inputs.corrupted), true),
+                    corrupted_val_answered: share(&answered(&inputs.corrupted), true),
                     probes_unsure: share(&goal_flags, false),
                     all_probes_unsure: share(&probe, false),
                     field: inputs
@@ -205,23 +183,27 @@ impl UnsureStudy {
         }
     }
 
-    /// One row per candidate: validation answered, test-like (corrupted)
-    /// answered, probes unsure, and on the field photos: unsure, accuracy of
-    /// the answered and of all. The chosen row is marked.
+    /// One row per candidate: validation answered, corrupted validation
+    /// answered, probes unsure, and on the real photos (measured only):
+    /// answered, accuracy of the answered and of the refused, and the pass
+    /// test's verdict ([`UnsureTest`]). The chosen row is marked.
     pub fn table(&self) -> Table {
         let mut table = Table::new([
             "candidate",
             "validation answered",
-            "test-like answered",
+            "corrupted validation answered",
             "noise+blank unsure",
             "all probes unsure",
-            "field unsure",
-            "field answered accuracy (95% CI)",
-            "field all accuracy",
+            "real photos answered",
+            "accuracy answered (95% CI)",
+            "accuracy refused",
+            "real photos: answered more often right? (one-sided p)",
         ])
         .with_caption(format!(
-            "Unsure rules fitted on validation, corrupted copies and probes; goals: ≥ {:.0}% \
-             answered, ≥ {:.0}% of noise and blanks unsure; field photos measured only. Chosen: {}",
+            "Unsure rules fitted on validation, corrupted copies and probes; goals on that fitting \
+             data: ≥ {:.0}% answered, ≥ {:.0}% of noise and blanks unsure. Real photos measured \
+             only: a rule earns its place there only if the photos it answers are more often \
+             right than those it refuses. Chosen: {}",
             100.0 * GOAL_ANSWERED,
             100.0 * GOAL_PROBES_UNSURE,
             self.candidates[self.chosen].name
@@ -234,20 +216,18 @@ impl UnsureStudy {
             } else {
                 ""
             };
-            let (unsure, answered, all) = match c.field {
-                None => ("-".into(), "-".into(), "-".into()),
-                Some(f) => field_cells(&f),
-            };
-            table.push([
+            let mut row = vec![
                 format!("{}{mark}{export}", c.name),
                 pct(c.val_answered),
-                pct(c.test_like_answered),
+                pct(c.corrupted_val_answered),
                 pct(c.probes_unsure),
                 pct(c.all_probes_unsure),
-                unsure,
-                answered,
-                all,
-            ]);
+            ];
+            row.extend(match c.field {
+                None => vec!["-".to_string(); 4],
+                Some(f) => field_cells(&f).to_vec(),
+            });
+            table.push(row);
         }
         table
     }
@@ -281,17 +261,34 @@ fn candidate_specs(scorer: &Scorer, val: &SetData, today: f64) -> Vec<(String, S
     specs
 }
 
-fn field_cells(f: &FieldOutcome) -> (String, String, String) {
-    let unsure = 1.0 - f.answered as f64 / f.n.max(1) as f64;
+fn field_cells(f: &FieldOutcome) -> [String; 4] {
+    let test = f.test();
     let answered = if f.answered == 0 {
         "none answered".to_string()
     } else {
         let ci = clopper_pearson_interval(f.answered_correct, f.answered, 0.95);
-        let acc = f.answered_correct as f64 / f.answered as f64;
-        format!("{:.1}% {} of {}", 100.0 * acc, ci.percent(), f.answered)
+        format!("{:.1}% {}", 100.0 * test.accuracy_answered(), ci.percent())
     };
-    let all = format!("{:.1}%", 100.0 * f.all_correct as f64 / f.n.max(1) as f64);
-    (format!("{:.1}%", 100.0 * unsure), answered, all)
+    let refused = if test.refused() == 0 {
+        "none refused".to_string()
+    } else {
+        format!("{:.1}%", 100.0 * test.accuracy_refused())
+    };
+    let verdict = match test.verdict.passes() {
+        true => format!("yes ({})", p_words(test.p)),
+        false => format!("no: {}", test.verdict.words()),
+    };
+    [
+        format!(
+            "{:.1}% ({} of {})",
+            100.0 * test.answered_share(),
+            f.answered,
+            f.n
+        ),
+        answered,
+        refused,
+        verdict,
+    ]
 }
 
 fn score_name(score: Score) -> String {
@@ -319,21 +316,4 @@ pub fn choose(candidates: &[Candidate]) -> usize {
     best(&Candidate::meets_goals)
         .or_else(|| best(&|c: &Candidate| c.val_answered >= GOAL_ANSWERED))
         .unwrap_or(0)
-}
-
-/// Exports run `id` to `dir` with `calibration` (carrying the unsure rule)
-/// in `model.onnx`'s metadata and as `calibration.json`.
-pub fn export_with_rule(
-    study: &crate::study::Study,
-    id: &str,
-    dir: &Path,
-    calibration: &Calibration,
-) -> Result<crate::export::ExportInfo, DiagnoseError> {
-    let options = crate::onnx::ExportOptions {
-        onnx_metadata: calibration.onnx_metadata(),
-        ..Default::default()
-    };
-    let info = study.load(id)?.export(dir, &options)?;
-    calibration.save(dir)?;
-    Ok(info)
 }

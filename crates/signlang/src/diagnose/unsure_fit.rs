@@ -35,7 +35,8 @@ impl SetData {
         self.len() == 0
     }
 
-    fn image(&self, i: usize) -> &[u8] {
+    /// The 28×28 pixels of image `i`.
+    pub fn image(&self, i: usize) -> &[u8] {
         &self.pixels[i * PIXELS..(i + 1) * PIXELS]
     }
 }

@@ -141,19 +141,24 @@ pub fn probabilities(
     run_id: &str,
     hands: &HandPhotos,
 ) -> Result<Vec<Option<Vec<f32>>>, RouteError> {
+    let loaded = study.load(run_id)?;
+    let (net, _) = loaded.model()?;
+    Ok(probabilities_with(net, hands))
+}
+
+/// [`probabilities`] with a network at hand.
+pub fn probabilities_with(net: &crate::model::Net, hands: &HandPhotos) -> Vec<Option<Vec<f32>>> {
     let all: Vec<usize> = (0..hands.len()).collect();
     let (set, kept) = hands.feature_set("score", &all);
     let mut out = vec![None; hands.len()];
     if set.is_empty() {
-        return Ok(out);
+        return out;
     }
-    let loaded = study.load(run_id)?;
-    let (net, _) = loaded.model()?;
     let probs = crate::infer::predict_proba(net, &set.inputs(), tch::Device::Cpu);
     for (row, &i) in kept.iter().enumerate() {
         out[i] = Some(Vec::<f32>::try_from(probs.get(row as i64)).unwrap_or_default());
     }
-    Ok(out)
+    out
 }
 
 /// The logits of a network on the rows of `x` (`N×85`), for checks.

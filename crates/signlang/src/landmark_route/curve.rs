@@ -111,6 +111,23 @@ fn point(
 }
 
 impl LandmarkCurve {
+    /// The points for [`crate::plots::learning_curve_real`] (accuracy with
+    /// no hand counted wrong).
+    pub fn series(&self) -> Vec<crate::plots::CurveSample> {
+        self.points
+            .iter()
+            .map(|p| {
+                let a = p.measured.accuracy();
+                crate::plots::CurveSample {
+                    photos_per_letter: p.photos_per_letter,
+                    accuracy: a.accuracy,
+                    lo: a.group_ci.lo,
+                    hi: a.group_ci.hi,
+                }
+            })
+            .collect()
+    }
+
     /// One row per point, the accuracy with its 95% interval per photo.
     pub fn table(&self) -> Table {
         let mut t = Table::new([

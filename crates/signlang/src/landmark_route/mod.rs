@@ -19,11 +19,13 @@
 //! only measure; nothing here is fitted or chosen on them.
 
 pub mod classifier;
+pub mod compare;
 pub mod curve;
 pub mod export;
 pub mod photos;
 pub mod predict;
 pub mod score;
+pub mod sign_mnist;
 pub mod unsure;
 
 use std::path::{Path, PathBuf};
@@ -31,11 +33,13 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use classifier::{candidates, Candidate, Trained};
+pub use compare::{compare, RouteComparison};
 pub use curve::{learning_curve, LandmarkCurve};
 pub use export::{export_route, ROUTE_FILE};
 pub use photos::{hands_in_images, hands_in_photos, HandPhotos};
 pub use predict::{RouteClassifier, RoutePrediction};
 pub use score::{RouteScore, NO_HAND};
+pub use sign_mnist::{score_on_test, sign_mnist_route, SignMnistRoute};
 pub use unsure::MarginRule;
 
 use crate::adapt::Photos;
@@ -145,7 +149,7 @@ pub fn build(
     config: &RouteConfig,
     progress: Option<photos::ProgressFn<'_>>,
 ) -> Result<LandmarkRoute, RouteError> {
-    let train = hands_in_photos(photos, models, &config.find, progress)?;
+    let train = hands_in_photos(photos, None, models, &config.find, progress)?;
     let (pool, held_out) = crate::adapt::holdout(photos, config.holdout, config.holdout_seed);
     let (train_set, _) = train.feature_set("landmarks: training crops", &train.of_groups(&pool));
     let (hold_set, _) = train.feature_set("landmarks: held-out crops", &train.of_groups(&held_out));

@@ -118,6 +118,24 @@ impl Study {
         Ok(preds)
     }
 
+    /// Runs `measure` on the sealed test split (its images and source-photo
+    /// groups) for the final model `run_id` of another route, e.g. the
+    /// landmark route, and records the look like [`Study::evaluate_on_test`]
+    /// does, with `what` (what was measured) and the accuracy `measure`
+    /// returns beside its result.
+    pub fn measure_on_test<T, E: From<StudyError>>(
+        &mut self,
+        run_id: &str,
+        test: &TestSplit,
+        what: &str,
+        measure: impl FnOnce(&crate::data::Dataset, &[u32]) -> Result<(T, f64), E>,
+    ) -> Result<T, E> {
+        self.check_evaluable(run_id)?;
+        let (result, accuracy) = measure(test.dataset(), test.groups())?;
+        self.record_test_touch(run_id, test, accuracy, Some(what.to_string()))?;
+        Ok(result)
+    }
+
     pub(crate) fn check_evaluable(&self, run_id: &str) -> Result<(), StudyError> {
         let entry = self.get(run_id)?;
         if !entry.status.has_weights() {
