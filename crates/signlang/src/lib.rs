@@ -31,6 +31,7 @@
 //! | [`diagnose`] | why real photos fail (probes, pixel statistics, input variants) and a fitted "unsure" rule |
 //! | [`adapt`] | adapt a trained model to real photos: photo folders, draws, runs, the learning curve, the adapted export |
 //! | [`landmark_route`] | the landmark route: hands of photo folders, a classifier trained in the study, its score, unsure rule, learning curve, export and prediction |
+//! | [`report`] | the answer to the client's app question, from the measurements, in plain words |
 //! | [`levers`] | training levers for real photos from Sign-MNIST alone, measured beside the chosen model |
 //! | `testing` | shared test fixtures (feature `test-support`) |
 
@@ -55,6 +56,7 @@ pub mod onnx;
 pub mod plots;
 pub mod presets;
 pub mod readiness;
+pub mod report;
 pub mod runtime;
 pub mod study;
 #[cfg(any(test, feature = "test-support"))]

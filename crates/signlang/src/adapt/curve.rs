@@ -207,7 +207,6 @@ pub fn learning_curve(
     let (validation, holdout_groups) = photos.select("held-out photos", &held);
     let jobs = plan(&photos, &pool, config);
     check_budget(study, &base, &jobs, &validation)?;
-    let measured = score(&base.spec, &base.weights, &measure.data, &measure.groups)?;
     let apart = apart_photos(&measure, &config.also_measure);
     let score_apart = |weights: &Path| {
         apart
@@ -215,27 +214,12 @@ pub fn learning_curve(
             .map(|(d, g)| score(&base.spec, weights, d, g))
             .transpose()
     };
-    let measured_apart = score_apart(&base.weights)?;
     let base_holdout = score(&base.spec, &base.weights, &validation, &holdout_groups)?;
-    println!(
-        "k=0 ({}): held-out {:.1}%, measured {} {}",
-        base.from,
-        100.0 * base_holdout.accuracy,
-        measured.point(),
-        measured.group_text()
-    );
     let mut points = vec![CurvePoint {
-        adapter: None,
-        per_letter: PerLetter::Count(0),
-        draw: 0,
-        run_id: base_run.to_string(),
-        cached: true,
-        photos_per_letter: 0.0,
-        train_images: 0,
-        holdout_accuracy: base_holdout.accuracy,
-        measured,
-        measured_apart,
+        measured_apart: score_apart(&base.weights)?,
+        ..base_point(&base, base_run, base_holdout.accuracy, &measure)?
     }];
+    println!("{}", points[0].line());
     for job in jobs {
         let mut point = run_point(study, &base, job, &validation, &measure)?;
         point.measured_apart = score_apart(&study.weights_path(&point.run_id)?)?;
@@ -248,6 +232,27 @@ pub fn learning_curve(
         points,
         holdout: validation,
         holdout_groups,
+    })
+}
+
+/// The curve's first point: the model itself (k = 0) on the measuring photos.
+fn base_point(
+    base: &Base,
+    base_run: &str,
+    holdout_accuracy: f64,
+    measure: &Photos,
+) -> Result<CurvePoint, AdaptError> {
+    Ok(CurvePoint {
+        adapter: None,
+        per_letter: PerLetter::Count(0),
+        draw: 0,
+        run_id: base_run.to_string(),
+        cached: true,
+        photos_per_letter: 0.0,
+        train_images: 0,
+        holdout_accuracy,
+        measured: score(&base.spec, &base.weights, &measure.data, &measure.groups)?,
+        measured_apart: None,
     })
 }
 

@@ -119,6 +119,15 @@ impl RobustnessReport {
         self.rows.iter().map(CorruptionRow::mean).sum::<f64>() / self.rows.len() as f64
     }
 
+    /// The corruption with the lowest mean accuracy over the severities,
+    /// and that accuracy.
+    pub fn worst(&self) -> Option<(&'static str, f64)> {
+        self.rows
+            .iter()
+            .map(|r| (r.corruption.name(), r.mean()))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+    }
+
     /// `"<model> on <data> (N images): clean 100.0%, mean corruption 79.2%"`.
     pub fn summary_line(&self) -> String {
         format!(

@@ -17,6 +17,11 @@ pub struct Findings {
     pub noise_letter: Option<(char, f64)>,
     /// The letter the field photos are read as most, and its share.
     pub field_letter: Option<(char, f64)>,
+    /// The network standardises each image itself (per-image contrast
+    /// normalisation): contrast variants are then rescalings it cannot see,
+    /// and rule nothing out.
+    #[serde(default)]
+    pub standardises_input: bool,
 }
 
 /// One or more sentences saying why the model fails on the field photos,
@@ -43,9 +48,14 @@ pub fn explanation(f: &Findings) -> String {
     match &f.best_variant {
         Some((name, gain)) if *gain <= 2.0 => out.push(format!(
             "Changing the input does not fix it: no input variant beats the plain input by more \
-             than {:.1} points (best: {name}, {gain:+.1}), so contrast, framing, blur and resize \
-             filter are ruled out as the cause.",
-            gain.max(0.0)
+             than {:.1} points (best: {name}, {gain:+.1}), so {} are ruled out as the cause.",
+            gain.max(0.0),
+            if f.standardises_input {
+                "framing, blur and resize filter (not contrast: this network standardises each \
+                 image itself, so contrast changes are rescalings it cannot see)"
+            } else {
+                "contrast, framing, blur and resize filter"
+            }
         )),
         Some((name, gain)) => out.push(format!(
             "The best input variant, {name}, gains {gain:+.1} points over the plain input: the \

@@ -232,6 +232,7 @@ fn diagnose_uncached(
         best_variant,
         noise_letter: noise.map(Readout::most_predicted),
         field_letter: readouts.last().map(Readout::most_predicted),
+        standardises_input: matches!(&study.get(id)?.spec, crate::model::ModelSpec::Cnn(c) if c.input_norm),
     };
     Ok(Diagnosis {
         readouts,

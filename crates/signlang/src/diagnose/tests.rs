@@ -186,8 +186,17 @@ fn explanation_follows_its_measurements() {
         best_variant: Some(("blur (σ 1 px)".into(), 0.5)),
         noise_letter: Some(('P', 0.88)),
         field_letter: Some(('P', 0.4)),
+        standardises_input: false,
     };
     let text = explanation(&f);
+    assert!(text.contains("so contrast, framing"), "{text}");
+    f.standardises_input = true;
+    let standardised = explanation(&f);
+    assert!(
+        standardised.contains("not contrast") && !standardised.contains("so contrast"),
+        "{standardised}"
+    );
+    f.standardises_input = false;
     assert!(
         text.contains("13.2%") && text.contains("3.0 times farther"),
         "{text}"

@@ -91,6 +91,8 @@ pub struct ClientReport<'a> {
     pub app_readiness: Vec<String>,
     /// Mean accuracy on corrupted copies of the test photos, when measured.
     pub corrupted: Option<f64>,
+    /// The worst corruption and its mean accuracy, when measured.
+    pub worst_corruption: Option<(String, f64)>,
     /// Accuracy on real photos of other people, when measured.
     pub field: Option<FieldLine>,
     /// Extra lines for the short answer (e.g. the app's unsure rule), as
@@ -144,6 +146,7 @@ impl<'a> ClientReport<'a> {
             seeds: Vec::new(),
             app_readiness: Vec::new(),
             corrupted: None,
+            worst_corruption: None,
             field: None,
             app_lines: Vec::new(),
             app_recommendation: None,

@@ -7,8 +7,8 @@
 use serde::{Deserialize, Serialize};
 use tch::Tensor;
 
+use super::error::RouteError;
 use super::photos::HandPhotos;
-use super::RouteError;
 use crate::data::FeatureSet;
 use crate::landmarks::FEATURE_LEN;
 use crate::model::{DenseSpec, ModelSpec};

@@ -5,10 +5,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::build::LandmarkRoute;
 use super::classifier::{self, probabilities};
+use super::error::RouteError;
 use super::photos::HandPhotos;
 use super::score::RouteScore;
-use super::{LandmarkRoute, RouteError};
 use crate::adapt::{draw, PerLetter, Photos};
 use crate::display::Table;
 use crate::study::Study;

@@ -12,102 +12,21 @@
 //! | `route.json` | [`RouteManifest`] |
 //! | `README.md` | the preprocessing, step by step, for an app using MediaPipe's own hand landmarker |
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use serde::{Deserialize, Serialize};
-
-use super::unsure::MarginRule;
-use super::{LandmarkRoute, RouteError};
+use super::build::LandmarkRoute;
+use super::error::RouteError;
+use super::manifest::{RouteManifest, CLASSIFIER_ONNX, ROUTE_FILE, ROUTE_FORMAT};
 use crate::landmarks::features::{FEATURE_LAYOUT, FEATURE_LEN, PAIRS};
-use crate::landmarks::runtime::{HAND_TFLITE, MEDIAPIPE_VERSION, PALM_TFLITE};
-use crate::landmarks::FindOptions;
+use crate::landmarks::files::{HAND_TFLITE, MEDIAPIPE_VERSION, PALM_TFLITE};
 use crate::letters::LETTERS;
 use crate::study::Study;
 
-/// The manifest's file name.
-pub const ROUTE_FILE: &str = "route.json";
-/// The classifier's file name.
-pub const CLASSIFIER_ONNX: &str = "classifier.onnx";
-/// The manifest's format version.
-pub const ROUTE_FORMAT: u32 = 1;
 /// The export's README (see the module docs); `{…}` fields are filled in.
 pub const README: &str = include_str!("export_readme.md");
 /// The converter from the classifier's safetensors to ONNX.
 const DENSE_ONNX_SCRIPT: &str = include_str!("../../../../scripts/export_dense_onnx.py");
-
-/// What `route.json` records.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RouteManifest {
-    /// [`ROUTE_FORMAT`].
-    pub format_version: u32,
-    /// `"hand-v1"`.
-    pub feature_layout: String,
-    /// 85.
-    pub feature_len: usize,
-    /// The landmark pairs whose distances close the vector.
-    pub pairs: Vec<(usize, usize)>,
-    /// Output order.
-    pub labels: Vec<char>,
-    /// The `mediapipe` release the front end's models come from.
-    pub mediapipe_version: String,
-    /// The MediaPipe model files (as in the wheel) and their SHA-256.
-    pub mediapipe_files: Vec<(String, String)>,
-    /// How this library looks for a hand.
-    pub find: FindOptions,
-    /// The unsure rule: no hand, or a margin below its threshold.
-    pub unsure: MarginRule,
-    /// The study run of the classifier.
-    pub run_id: String,
-    /// The classifier, in words.
-    pub classifier: String,
-    /// Its accuracy on the held-out training crops.
-    pub holdout_accuracy: f64,
-}
-
-impl RouteManifest {
-    /// Reads `route.json` from an export folder.
-    pub fn read(dir: &Path) -> Result<RouteManifest, RouteError> {
-        let path = dir.join(ROUTE_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| RouteError::Export {
-            path: path.clone(),
-            reason: format!("{e}; pass the folder the notebook exported the landmark route to (runs/assignment/export-landmarks)"),
-        })?;
-        let manifest: RouteManifest =
-            serde_json::from_str(&text).map_err(|e| RouteError::Export {
-                path: path.clone(),
-                reason: format!("not a route manifest ({e}); export the route again"),
-            })?;
-        if manifest.format_version != ROUTE_FORMAT {
-            return Err(RouteError::Export {
-                path,
-                reason: format!(
-                    "format {} where this version reads {ROUTE_FORMAT}; export the route again",
-                    manifest.format_version
-                ),
-            });
-        }
-        Ok(manifest)
-    }
-
-    /// Fails unless the export expects the MediaPipe files this library runs.
-    pub fn check_models(&self) -> Result<(), RouteError> {
-        let ours: Vec<(String, String)> = [PALM_TFLITE, HAND_TFLITE]
-            .iter()
-            .map(|(n, s)| (n.to_string(), s.to_string()))
-            .collect();
-        if self.mediapipe_files != ours || self.feature_layout != FEATURE_LAYOUT {
-            return Err(RouteError::Export {
-                path: PathBuf::from(ROUTE_FILE),
-                reason: format!(
-                    "the export expects {:?} ({}), this library runs {ours:?} ({FEATURE_LAYOUT}); export the route again",
-                    self.mediapipe_files, self.feature_layout
-                ),
-            });
-        }
-        Ok(())
-    }
-}
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RouteError + '_ {
     move |e| RouteError::Export {

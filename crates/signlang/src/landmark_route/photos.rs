@@ -9,7 +9,7 @@ use std::time::Instant;
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
-use super::RouteError;
+use super::error::RouteError;
 use crate::adapt::Photos;
 use crate::data::{Dataset, FeatureSet};
 use crate::landmarks::{FindOptions, Found, Landmarker, FEATURE_LEN};
@@ -190,7 +190,7 @@ fn key(
         .with(source)
         .with(options)
         .with(
-            &std::fs::read_to_string(models.join(crate::landmarks::runtime::MANIFEST))
+            &std::fs::read_to_string(models.join(crate::landmarks::files::MANIFEST))
                 .unwrap_or_default(),
         )
 }

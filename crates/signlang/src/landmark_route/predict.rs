@@ -9,9 +9,9 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use super::export::{RouteManifest, CLASSIFIER_ONNX, ROUTE_FILE};
+use super::error::RouteError;
+use super::manifest::{RouteManifest, CLASSIFIER_ONNX, ROUTE_FILE};
 use super::score::top_and_margin;
-use super::RouteError;
 use crate::landmarks::{runtime, Landmarker};
 use crate::letters::letter;
 
@@ -99,7 +99,7 @@ impl RouteClassifier {
     /// [`RouteClassifier::load_with_models`] with the models where setup
     /// puts them.
     pub fn load(dir: impl AsRef<Path>) -> Result<Self, RouteError> {
-        Self::load_with_models(dir, &runtime::default_models_dir())
+        Self::load_with_models(dir, &crate::landmarks::default_models_dir())
     }
 
     /// The classifier's logits for feature vectors (rows of 85, flat).

@@ -62,6 +62,19 @@ impl RouteScore {
         }
     }
 
+    /// The photos `indices` alone, named `photos`.
+    pub fn subset(&self, photos: &str, indices: &[usize]) -> RouteScore {
+        let pick = |v: &[u8]| indices.iter().map(|&i| v[i]).collect::<Vec<u8>>();
+        RouteScore {
+            route: self.route.clone(),
+            photos: photos.into(),
+            truth: pick(&self.truth),
+            predicted: pick(&self.predicted),
+            margin: indices.iter().map(|&i| self.margin[i]).collect(),
+            groups: indices.iter().map(|&i| self.groups[i]).collect(),
+        }
+    }
+
     /// Number of photos.
     pub fn len(&self) -> usize {
         self.truth.len()

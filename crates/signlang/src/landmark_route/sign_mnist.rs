@@ -5,10 +5,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::build::LandmarkRoute;
 use super::classifier::{self, probabilities, Trained};
+use super::error::RouteError;
 use super::photos::{hands_in_images, HandPhotos, ProgressFn};
 use super::score::RouteScore;
-use super::{LandmarkRoute, RouteError};
 use crate::data::{Dataset, TestSplit};
 use crate::landmarks::{Attempt, FindOptions};
 use crate::study::Study;

@@ -68,6 +68,24 @@ impl MarginRule {
             .collect()
     }
 
+    /// The rule judged on `score`'s photos (never those it was fitted on):
+    /// answered against refused, and the curve of its margin.
+    pub fn evidence(
+        &self,
+        model: &str,
+        population: crate::calibrate::Population,
+        score: &RouteScore,
+    ) -> Result<crate::calibrate::UnsureEvidence, crate::calibrate::CalibrateError> {
+        crate::calibrate::UnsureEvidence::new(
+            model,
+            population,
+            &Self::scores(score),
+            &self.answered(score),
+            &score.correct(),
+            Some(&score.groups),
+        )
+    }
+
     /// The score the rule thresholds, per photo (higher = surer; no hand
     /// lowest): for risk–coverage curves.
     pub fn scores(score: &RouteScore) -> Vec<f64> {

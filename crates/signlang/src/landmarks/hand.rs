@@ -8,13 +8,13 @@
 
 use image::RgbImage;
 
+use super::error::LandmarkError;
 use super::features::{Handedness, POINTS};
+use super::files::HAND_ONNX;
 use super::roi::{warp, Border, RotatedRect};
-use super::runtime::{Models, HAND_ONNX};
-use super::LandmarkError;
+use super::runtime::Models;
+pub use super::runtime::HAND_INPUT;
 
-/// The landmark model's input side in pixels.
-pub const HAND_INPUT: usize = 224;
 /// `TensorsToLandmarksCalculator`'s `normalize_z` for this model: `z` is
 /// divided by it (after the input's width), then scaled by the square's width.
 const NORMALIZE_Z: f32 = 0.4;

@@ -10,33 +10,11 @@ use std::sync::{Mutex, OnceLock};
 use ort::session::Session;
 use ort::value::Tensor;
 
-use super::LandmarkError;
+use super::error::LandmarkError;
+use super::files::{HAND_ONNX, HAND_TFLITE, MANIFEST, PALM_ONNX, PALM_TFLITE};
 
-/// The `mediapipe` release the models come from.
-pub const MEDIAPIPE_VERSION: &str = "0.10.21";
-/// The palm detector as shipped in the wheel, and its SHA-256.
-pub const PALM_TFLITE: (&str, &str) = (
-    "palm_detection_full.tflite",
-    "1b14e9422c6ad006cde6581a46c8b90dd573c07ab7f3934b5589e7cea3f89a54",
-);
-/// The hand landmark model as shipped in the wheel, and its SHA-256.
-pub const HAND_TFLITE: (&str, &str) = (
-    "hand_landmark_full.tflite",
-    "11c272b891e1a99ab034208e23937a8008388cf11ed2a9d776ed3d01d0ba00e3",
-);
-/// The converted palm detector.
-pub const PALM_ONNX: &str = "palm_detection_full.onnx";
-/// The converted hand landmark model.
-pub const HAND_ONNX: &str = "hand_landmark_full.onnx";
-/// The list of files and their SHA-256, written by setup.
-pub const MANIFEST: &str = "MANIFEST.json";
-
-/// Where setup puts the models: `<project>/.models/mediapipe`.
-pub fn default_models_dir() -> PathBuf {
-    crate::data::project_root()
-        .join(".models")
-        .join("mediapipe")
-}
+/// The landmark model's input side in pixels.
+pub const HAND_INPUT: usize = 224;
 
 /// The ONNX Runtime library: `$ORT_DYLIB_PATH`, else the one in the project
 /// venv's `onnxruntime` wheel.
@@ -176,7 +154,7 @@ impl Models {
     /// Runs the landmark model on a 224×224×3 input: its outputs in order
     /// (landmarks, presence, handedness, world landmarks).
     pub fn hand(&self, input: Vec<f32>) -> Result<Vec<Vec<f32>>, LandmarkError> {
-        run(&self.hand, HAND_ONNX, input, super::hand::HAND_INPUT)
+        run(&self.hand, HAND_ONNX, input, HAND_INPUT)
     }
 }
 

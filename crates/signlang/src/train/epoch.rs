@@ -11,8 +11,8 @@ use rand_chacha::ChaCha8Rng;
 use tch::nn::{self, ModuleT, OptimizerConfig, VarStore};
 use tch::{Device, Kind, Reduction, Tensor};
 
+use super::data::TrainData;
 use super::early_stop::{EarlyStop, Verdict};
-use super::TrainData;
 use super::{
     epoch_line, EpochStats, History, Optimizer, Progress, ProgressEvent, RunStatus, TrainConfig,
     TrainOptions,

@@ -15,6 +15,7 @@ mod tests;
 
 mod augment;
 mod config;
+mod data;
 mod early_stop;
 mod epoch;
 mod error;
@@ -26,6 +27,7 @@ mod options;
 pub use crate::infer::predict_proba;
 pub use augment::robust_augmentation;
 pub use config::{Adapter, Augmentation, EarlyStopping, Init, Optimizer, Schedule, TrainConfig};
+pub use data::TrainData;
 pub use error::TrainError;
 pub use history::{epoch_line, EpochStats, History, RunStatus};
 pub use keypoints::KeypointAugmentation;
@@ -34,65 +36,9 @@ pub use options::{Progress, ProgressEvent, TrainOptions};
 use std::path::Path;
 
 use tch::nn::VarStore;
-use tch::Tensor;
 
 use crate::data::{Dataset, FeatureSet};
 use crate::model::{ModelSpec, Net};
-
-/// What the trainer reads: images ([`Dataset`]) or feature vectors
-/// ([`FeatureSet`]).
-pub trait TrainData {
-    /// The set's name, for messages.
-    fn name(&self) -> &str;
-    /// Rows (images or vectors).
-    fn len(&self) -> usize;
-    /// True when there are no rows.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    /// True for images (image augmentation applies).
-    fn is_images(&self) -> bool;
-    /// The inputs as one tensor on the CPU.
-    fn inputs(&self) -> Tensor;
-    /// The classes as an int64 tensor on the CPU.
-    fn targets(&self) -> Tensor;
-}
-
-impl TrainData for Dataset {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn len(&self) -> usize {
-        Dataset::len(self)
-    }
-    fn is_images(&self) -> bool {
-        true
-    }
-    fn inputs(&self) -> Tensor {
-        self.images()
-    }
-    fn targets(&self) -> Tensor {
-        Dataset::targets(self)
-    }
-}
-
-impl TrainData for FeatureSet {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn len(&self) -> usize {
-        FeatureSet::len(self)
-    }
-    fn is_images(&self) -> bool {
-        false
-    }
-    fn inputs(&self) -> Tensor {
-        FeatureSet::inputs(self)
-    }
-    fn targets(&self) -> Tensor {
-        FeatureSet::targets(self)
-    }
-}
 
 /// A finished training run: its history and the trained weights.
 #[derive(Debug)]
