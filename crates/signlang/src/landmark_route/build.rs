@@ -87,6 +87,7 @@ pub fn build(
     config: &RouteConfig,
     progress: Option<photos::ProgressFn<'_>>,
 ) -> Result<LandmarkRoute, RouteError> {
+    photos.require(2, "one to train on and one to hold out")?;
     let train = hands_in_photos(photos, None, models, &config.find, progress)?;
     let (pool, held_out) = crate::adapt::holdout(photos, config.holdout, config.holdout_seed);
     let (train_set, _) = train.feature_set("landmarks: training crops", &train.of_groups(&pool));
