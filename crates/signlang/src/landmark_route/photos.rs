@@ -127,10 +127,16 @@ impl HandPhotos {
     }
 }
 
-/// Finds a hand in each of `images` with `threads` landmarkers (one per
-/// thread, loaded from `models`), in order.
+/// A photo to look at, read when its turn comes.
+type PhotoSource<'a> = Box<dyn Fn() -> Result<RgbImage, RouteError> + Sync + 'a>;
+
+/// What one thread found: (photo index, hand, seconds).
+type Looks = Vec<(usize, Option<Found>, f64)>;
+
+/// Finds a hand in each of `images`, one landmarker per thread (loaded
+/// from `models`), in order; also the mean seconds of work per photo.
 fn find_all(
-    images: &[Box<dyn Fn() -> Result<RgbImage, RouteError> + Sync + '_>],
+    images: &[PhotoSource<'_>],
     models: &Path,
     options: &FindOptions,
     progress: Option<ProgressFn<'_>>,
@@ -139,34 +145,15 @@ fn find_all(
         .map_or(1, |n| n.get())
         .min(4);
     let (next, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    let results: Vec<Result<Vec<(usize, Option<Found>, f64)>, RouteError>> =
-        std::thread::scope(|s| {
-            let workers: Vec<_> = (0..threads.min(images.len().max(1)))
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut finder = Landmarker::load(models)?;
-                        finder.options = options.clone();
-                        let mut out = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(image) = images.get(i) else { break };
-                            let t0 = Instant::now();
-                            let found = finder.find(&image()?)?;
-                            out.push((i, found, t0.elapsed().as_secs_f64()));
-                            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-                            if let Some(p) = progress {
-                                p(d, images.len());
-                            }
-                        }
-                        Ok(out)
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| w.join().expect("a landmark thread"))
-                .collect()
-        });
+    let results: Vec<Result<Looks, RouteError>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads.min(images.len().max(1)))
+            .map(|_| s.spawn(|| look_all(images, models, options, (&next, &done), progress)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a landmark thread"))
+            .collect()
+    });
     let mut found = vec![None; images.len()];
     let mut seconds = 0.0;
     for part in results {
@@ -176,6 +163,31 @@ fn find_all(
         }
     }
     Ok((found, seconds / images.len().max(1) as f64))
+}
+
+/// One thread's share of [`find_all`]: takes the next photo until none is left.
+fn look_all(
+    images: &[PhotoSource<'_>],
+    models: &Path,
+    options: &FindOptions,
+    (next, done): (&AtomicUsize, &AtomicUsize),
+    progress: Option<ProgressFn<'_>>,
+) -> Result<Looks, RouteError> {
+    let mut finder = Landmarker::load(models)?;
+    finder.options = options.clone();
+    let mut out = Vec::new();
+    loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(image) = images.get(i) else { break };
+        let t0 = Instant::now();
+        let found = finder.find(&image()?)?;
+        out.push((i, found, t0.elapsed().as_secs_f64()));
+        let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(p) = progress {
+            p(d, images.len());
+        }
+    }
+    Ok(out)
 }
 
 /// The cache key of a search over photos: what was searched, how, and with
@@ -216,10 +228,10 @@ pub fn hands_in_photos(
         )
     };
     crate::cache::data_cache().get_or_compute_lazy(make_key, || {
-        let images: Vec<Box<dyn Fn() -> Result<RgbImage, RouteError> + Sync>> = photos
+        let images: Vec<PhotoSource> = photos
             .files
             .iter()
-            .map(|f| Box::new(move || read_rgb(f, side)) as Box<dyn Fn() -> _ + Sync>)
+            .map(|f| Box::new(move || read_rgb(f, side)) as PhotoSource)
             .collect();
         let (found, seconds) = find_all(&images, models, options, progress)?;
         let source = match side {
@@ -253,14 +265,14 @@ pub fn hands_in_images(
         key("hands-in-images", &source, options, models)
     };
     crate::cache::data_cache().get_or_compute_lazy(make_key, || {
-        let images: Vec<Box<dyn Fn() -> Result<RgbImage, RouteError> + Sync>> = indices
+        let images: Vec<PhotoSource> = indices
             .iter()
             .map(|&i| {
                 Box::new(move || {
                     let grey = image::GrayImage::from_raw(28, 28, data.image(i).to_vec())
                         .expect("28×28 pixels");
                     Ok(image::DynamicImage::ImageLuma8(grey).to_rgb8())
-                }) as Box<dyn Fn() -> _ + Sync>
+                }) as PhotoSource
             })
             .collect();
         let (found, seconds) = find_all(&images, models, options, progress)?;
