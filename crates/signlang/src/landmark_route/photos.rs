@@ -94,6 +94,9 @@ impl HandPhotos {
     }
 }
 
+/// A photo's index, what was found in it, and the seconds it took.
+type Timed = (usize, Option<Found>, f64);
+
 /// Finds a hand in each of `images` with `threads` landmarkers (one per
 /// thread, loaded from `models`), in order.
 fn find_all(
@@ -106,34 +109,33 @@ fn find_all(
         .map_or(1, |n| n.get())
         .min(4);
     let (next, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    let results: Vec<Result<Vec<(usize, Option<Found>, f64)>, RouteError>> =
-        std::thread::scope(|s| {
-            let workers: Vec<_> = (0..threads.min(images.len().max(1)))
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut finder = Landmarker::load(models)?;
-                        finder.options = options.clone();
-                        let mut out = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(image) = images.get(i) else { break };
-                            let t0 = Instant::now();
-                            let found = finder.find(&image()?)?;
-                            out.push((i, found, t0.elapsed().as_secs_f64()));
-                            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-                            if let Some(p) = progress {
-                                p(d, images.len());
-                            }
+    let results: Vec<Result<Vec<Timed>, RouteError>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads.min(images.len().max(1)))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut finder = Landmarker::load(models)?;
+                    finder.options = options.clone();
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(image) = images.get(i) else { break };
+                        let t0 = Instant::now();
+                        let found = finder.find(&image()?)?;
+                        out.push((i, found, t0.elapsed().as_secs_f64()));
+                        let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+                        if let Some(p) = progress {
+                            p(d, images.len());
                         }
-                        Ok(out)
-                    })
+                    }
+                    Ok(out)
                 })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| w.join().expect("a landmark thread"))
-                .collect()
-        });
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a landmark thread"))
+            .collect()
+    });
     let mut found = vec![None; images.len()];
     let mut seconds = 0.0;
     for part in results {
