@@ -3,7 +3,8 @@
 //! - `signlang data check <csv>`: check a Sign Language MNIST CSV and print the report;
 //! - `signlang runs <study-dir>`: list a study's runs and its budget;
 //! - `signlang bench --model <name> --epochs N`: time training epochs, one JSON line each;
-//! - `signlang predict <model-dir> <image>...`: top-3 letters for each image;
+//! - `signlang bench-landmarks <folder>`: the landmark front end's cost per photo, one JSON line per way of looking;
+//! - `signlang predict [--route landmarks|pixels] [--model DIR] <image>...`: top-3 letters for each photo;
 //! - `signlang robustness <model-dir> <csv>`: accuracy under 13 corruptions × 5 severities;
 //! - `signlang adapt <model-dir> <photos-dir> --out <dir>`: adapt an exported model to labelled photos.
 
@@ -30,7 +31,11 @@ enum Command {
     Runs(commands::runs::RunsArgs),
     /// Benchmark training epochs of a reference model (one JSON line per epoch).
     Bench(commands::bench::BenchArgs),
-    /// Classify images with an exported model: top-3 letters with probabilities.
+    /// Time the landmark front end (MediaPipe's hand models from Rust) per
+    /// photo on one thread (one JSON line per way of looking).
+    BenchLandmarks(commands::bench_landmarks::BenchLandmarksArgs),
+    /// Read photos with an exported route (landmarks by default, or
+    /// pixels): top-3 letters with probabilities, or a report.
     Predict(commands::predict::PredictArgs),
     /// Accuracy of an exported model on a CSV's images, clean and under 13
     /// corruptions at 5 severities.
@@ -46,6 +51,7 @@ fn main() {
         Command::Data { command } => commands::data::run(command),
         Command::Runs(args) => commands::runs::run(args),
         Command::Bench(args) => commands::bench::run(args),
+        Command::BenchLandmarks(args) => commands::bench_landmarks::run(args),
         Command::Predict(args) => commands::predict::run(args),
         Command::Robustness(args) => commands::robustness::run(args),
         Command::Adapt(args) => commands::adapt::run(args),

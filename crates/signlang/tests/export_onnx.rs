@@ -41,6 +41,7 @@ fn spec() -> ModelSpec {
             activation: Activation::Relu,
             batch_norm: true,
             dropout: 0.2,
+            inputs: None,
         },
         input_norm: false,
     })

@@ -2,6 +2,7 @@
 
 pub mod adapt;
 pub mod bench;
+pub mod bench_landmarks;
 pub mod data;
 pub mod predict;
 pub mod robustness;

@@ -26,7 +26,7 @@ use crate::letters::{class_of_letter, letter};
 
 mod report;
 
-pub use report::{FieldFailure, FieldRecord, FieldReport};
+pub use report::{FieldFailure, FieldRecord, FieldReport, FIELD_UNIT_NOTE};
 
 /// The environment variable naming the field-photo folder for
 /// [`check_from_env`] (`make notebook` sets it when the folder exists).

@@ -14,6 +14,9 @@
 //! 5. [`curve`]: the learning curve in training photos per letter.
 //! 6. [`export`]: the classifier as ONNX with the front end's description,
 //!    for apps; [`predict`]: a photo read by an export.
+//! 7. [`report`]: the report on labelled photos (hands found, accuracy with
+//!    no hand counted wrong, per letter, confusions, the unsure rule), the
+//!    same in the notebook and in `signlang predict --truth-from-name`.
 //!
 //! [`build`] does 1–4 on a training folder: the measuring photos (the 190)
 //! only measure; nothing here is fitted or chosen on them.
@@ -27,6 +30,7 @@ pub mod export;
 pub mod manifest;
 pub mod photos;
 pub mod predict;
+pub mod report;
 pub mod score;
 pub mod sign_mnist;
 pub mod unsure;
@@ -34,9 +38,10 @@ pub mod unsure;
 pub use classifier::{candidates, Candidate, Trained};
 pub use compare::{compare, RouteComparison};
 pub use curve::{learning_curve, LandmarkCurve};
-pub use export::export_route;
+pub use export::{export_route, export_run, RouteRun};
 pub use photos::{hands_in_images, hands_in_photos, HandPhotos};
-pub use predict::{RouteClassifier, RoutePrediction};
+pub use predict::{is_route_export, RouteClassifier, RoutePrediction};
+pub use report::{RouteCheck, RouteRecord, RouteReport};
 pub use score::{RouteScore, NO_HAND};
 pub use sign_mnist::{score_on_test, sign_mnist_route, SignMnistRoute};
 pub use unsure::MarginRule;

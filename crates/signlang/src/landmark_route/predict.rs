@@ -10,9 +10,10 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use super::error::RouteError;
+use super::export::run_classifier;
 use super::manifest::{RouteManifest, CLASSIFIER_ONNX, ROUTE_FILE};
 use super::score::top_and_margin;
-use crate::landmarks::{runtime, Landmarker};
+use crate::landmarks::{runtime, LandmarkError, Landmarker};
 use crate::letters::letter;
 
 /// What the route answered for one photo.
@@ -71,7 +72,8 @@ pub struct RouteClassifier {
 
 impl RouteClassifier {
     /// Loads the export in `dir` and the MediaPipe models from `models`
-    /// (checked against the files the export names).
+    /// (checked against the files the export names): the front end first,
+    /// so a missing model or ONNX Runtime is named before the classifier.
     pub fn load_with_models(dir: impl AsRef<Path>, models: &Path) -> Result<Self, RouteError> {
         let dir = dir.as_ref().to_path_buf();
         let manifest = RouteManifest::read(&dir)?;
@@ -85,9 +87,15 @@ impl RouteClassifier {
                         .into(),
             });
         }
-        let session = Mutex::new(runtime::session(&onnx)?);
         let mut finder = Landmarker::load(models)?;
         finder.options = manifest.find.clone();
+        let session = Mutex::new(runtime::session(&onnx).map_err(|e| match e {
+            LandmarkError::BadModel { path, reason } => RouteError::Export {
+                path,
+                reason: format!("{reason}; export the route again"),
+            },
+            other => other.into(),
+        })?);
         Ok(RouteClassifier {
             dir,
             manifest,
@@ -146,26 +154,8 @@ impl RouteClassifier {
     /// The logits of `dir`'s `classifier.onnx` for `features` (rows of 85),
     /// without the front end: for checking an export.
     pub fn onnx_logits(dir: &Path, features: &[f32]) -> Result<Vec<f32>, RouteError> {
-        let mut session = runtime::session(&dir.join(CLASSIFIER_ONNX))?;
-        run_classifier(&mut session, features)
+        super::export::onnx_logits(dir, features)
     }
-}
-
-fn run_classifier(
-    session: &mut ort::session::Session,
-    features: &[f32],
-) -> Result<Vec<f32>, RouteError> {
-    let width = crate::landmarks::FEATURE_LEN;
-    let failed = |e: ort::Error| crate::landmarks::LandmarkError::Inference {
-        model: CLASSIFIER_ONNX.into(),
-        reason: e.to_string(),
-    };
-    let input =
-        ort::value::Tensor::from_array(([features.len() / width, width], features.to_vec()))
-            .map_err(failed)?;
-    let out = session.run(ort::inputs![input]).map_err(failed)?;
-    let (_, logits) = out[0].try_extract_tensor::<f32>().map_err(failed)?;
-    Ok(logits.to_vec())
 }
 
 /// True when `dir` holds a landmark route's export.

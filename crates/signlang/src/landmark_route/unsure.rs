@@ -14,7 +14,9 @@ use super::score::{RouteScore, NO_HAND};
 pub struct MarginRule {
     /// Smallest margin answered.
     pub threshold: f64,
-    /// Accuracy the answered fitting photos reached (the target asked).
+    /// Accuracy the answered fitting photos reached (the target asked);
+    /// NaN (`null` in JSON) for the rule that answers every hand.
+    #[serde(with = "crate::cache::nan_as_null")]
     pub target: f64,
 }
 
