@@ -317,8 +317,8 @@ fn a_missing_export_models_or_runtime_give_one_line_naming_the_file_and_the_fix(
 
 /// A `route.json` as an export writes it (its values do not matter here).
 fn write_manifest(dir: &Path) {
-    use signlang::landmark_route::export::{RouteManifest, ROUTE_FORMAT};
-    use signlang::landmarks::runtime::{HAND_TFLITE, MEDIAPIPE_VERSION, PALM_TFLITE};
+    use signlang::landmark_route::manifest::{RouteManifest, ROUTE_FORMAT};
+    use signlang::landmarks::files::{HAND_TFLITE, MEDIAPIPE_VERSION, PALM_TFLITE};
     let m = RouteManifest {
         format_version: ROUTE_FORMAT,
         feature_layout: signlang::landmarks::FEATURE_LAYOUT.into(),

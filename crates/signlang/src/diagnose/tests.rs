@@ -193,7 +193,7 @@ fn explanation_follows_its_measurements() {
     f.standardises_input = true;
     let standardised = explanation(&f);
     assert!(
-        standardised.contains("not contrast") && !standardised.contains("so contrast"),
+        standardised.contains("not contrast") && !standardised.contains("so contrast, framing"),
         "{standardised}"
     );
     f.standardises_input = false;
