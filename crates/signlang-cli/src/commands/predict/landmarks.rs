@@ -72,18 +72,8 @@ pub fn run(
 
 /// One line (or JSON object) per photo; returns the failed files.
 fn run_plain(classifier: &RouteClassifier, files: &[PathBuf], json: bool) -> Vec<String> {
-    let mut failed = Vec::new();
-    for path in files {
-        match classifier.predict_file(path) {
-            Ok(p) if json => println!("{}", p.to_json(None)),
-            Ok(p) => println!("{}", route_line(&p)),
-            Err(e) => {
-                eprintln!("signlang: {e}");
-                failed.push(path.display().to_string());
-            }
-        }
-    }
-    failed
+    let predict = |path: &Path| classifier.predict_file(path).map_err(|e| e.to_string());
+    super::print_each(files, json, predict, |p| p.to_json(None), route_line)
 }
 
 #[cfg(test)]

@@ -107,6 +107,29 @@ pub struct Resolved {
     pub images: Vec<PathBuf>,
 }
 
+/// Prints one line, or one JSON object, per photo that `predict` reads, and
+/// names each photo it cannot read on stderr; returns those photos.
+fn print_each<P, E: std::fmt::Display>(
+    files: &[PathBuf],
+    json: bool,
+    predict: impl Fn(&Path) -> Result<P, E>,
+    to_json: impl Fn(&P) -> serde_json::Value,
+    to_line: impl Fn(&P) -> String,
+) -> Vec<String> {
+    let mut failed = Vec::new();
+    for path in files {
+        match predict(path) {
+            Ok(p) if json => println!("{}", to_json(&p)),
+            Ok(p) => println!("{}", to_line(&p)),
+            Err(e) => {
+                eprintln!("signlang: {e}");
+                failed.push(path.display().to_string());
+            }
+        }
+    }
+    failed
+}
+
 /// The kind of export `dir` holds, if any.
 pub fn export_kind(dir: &Path) -> Option<Route> {
     [Route::Landmarks, Route::Pixels]

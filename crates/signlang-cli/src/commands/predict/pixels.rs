@@ -68,18 +68,8 @@ pub fn run(
 
 /// Top-3 lines (or JSON objects) per image; returns the failed files.
 fn run_plain(classifier: &Classifier, files: &[PathBuf], json: bool) -> Vec<String> {
-    let mut failed = Vec::new();
-    for path in files {
-        match field::predict_file(classifier, path) {
-            Ok(p) if json => println!("{}", p.to_json(None)),
-            Ok(p) => println!("{}", prediction_line(&p)),
-            Err(e) => {
-                eprintln!("signlang: {e}");
-                failed.push(path.display().to_string());
-            }
-        }
-    }
-    failed
+    let predict = |path: &std::path::Path| field::predict_file(classifier, path);
+    super::print_each(files, json, predict, |p| p.to_json(None), prediction_line)
 }
 
 /// The field-check report (or JSON objects with the truth); returns the
