@@ -143,6 +143,14 @@ pub struct Prediction {
     pub unsure_score: Option<f64>,
 }
 
+/// The top letters as JSON objects `{letter, probability}`, best first (the
+/// `top3` field of both routes' predictions).
+pub fn top3_json(top3: &[(char, f32)]) -> Vec<serde_json::Value> {
+    top3.iter()
+        .map(|(l, p)| serde_json::json!({ "letter": l.to_string(), "probability": p }))
+        .collect()
+}
+
 impl Prediction {
     /// The predicted letter.
     pub fn letter(&self) -> char {
@@ -151,17 +159,12 @@ impl Prediction {
 
     /// One JSON object: file, truth (or null), predicted, probability, top3, unsure.
     pub fn to_json(&self, truth: Option<char>) -> serde_json::Value {
-        let top3: Vec<serde_json::Value> = self
-            .top3
-            .iter()
-            .map(|(l, p)| serde_json::json!({ "letter": l.to_string(), "probability": p }))
-            .collect();
         serde_json::json!({
             "file": self.file.display().to_string(),
             "truth": truth.map(|t| t.to_string()),
             "predicted": self.letter().to_string(),
             "probability": self.confidence,
-            "top3": top3,
+            "top3": top3_json(&self.top3),
             "unsure": self.unsure,
             "unsure_score": self.unsure_score,
         })

@@ -13,7 +13,9 @@ use crate::data::FeatureSet;
 use crate::landmarks::FEATURE_LEN;
 use crate::model::{DenseSpec, ModelSpec};
 use crate::study::{Run, Study};
-use crate::train::{EarlyStopping, KeypointAugmentation, Optimizer, TrainConfig, TrainOptions};
+use crate::train::{
+    EarlyStopping, KeypointAugmentation, Optimizer, Progress, TrainConfig, TrainOptions,
+};
 
 /// One classifier the route may use.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -113,7 +115,12 @@ pub fn train(
         &candidate.config,
         train,
         holdout,
-        TrainOptions::default(),
+        // Hundreds of epochs of a few milliseconds each: no line per epoch
+        // (the candidates and curve tables show each run's outcome).
+        TrainOptions {
+            progress: Progress::Silent,
+            ..TrainOptions::default()
+        },
     )?;
     Ok(Trained {
         candidate: candidate.clone(),

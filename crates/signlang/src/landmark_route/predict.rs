@@ -40,11 +40,6 @@ impl RoutePrediction {
     /// One JSON object: file, truth (or null), route, hand, predicted (null
     /// without a hand), probability, top3, unsure, unsure_score (the margin).
     pub fn to_json(&self, truth: Option<char>) -> serde_json::Value {
-        let top3: Vec<serde_json::Value> = self
-            .top3
-            .iter()
-            .map(|(l, p)| serde_json::json!({ "letter": l.to_string(), "probability": p }))
-            .collect();
         serde_json::json!({
             "file": self.file.display().to_string(),
             "truth": truth.map(|t| t.to_string()),
@@ -52,7 +47,7 @@ impl RoutePrediction {
             "hand": self.hand,
             "predicted": self.letter().map(|l| l.to_string()),
             "probability": self.top3.first().map(|t| t.1),
-            "top3": top3,
+            "top3": crate::field::top3_json(&self.top3),
             "unsure": self.unsure,
             "unsure_score": self.margin,
         })

@@ -13,7 +13,8 @@ impl DenseSpec {
     fn describe(&self) -> String {
         let sizes: Vec<String> = self.hidden.iter().map(|h| h.to_string()).collect();
         let mut s = if sizes.is_empty() {
-            "dense -".to_string()
+            // No hidden layer: one linear map to the letters (logistic regression).
+            "linear".to_string()
         } else {
             format!("dense {}", sizes.join("-"))
         };
