@@ -186,24 +186,29 @@ fn probabilities(classifier: &Classifier, pixels: &[u8; PIXELS]) -> Result<Probs
     Ok(out)
 }
 
-/// Reads, preprocesses and classifies one image file.
-pub fn predict_file(classifier: &Classifier, path: &Path) -> Result<Prediction, FieldError> {
-    let pixels = preprocess_image(path)?;
-    let probs = probabilities(classifier, &pixels)?;
-    let (predicted, confidence) = top1(&probs);
-    let decision = classifier.decide(&pixels)?;
+/// The `n` most probable letters with their probabilities, best first.
+pub fn top_letters(probs: &[f32], n: usize) -> Vec<(char, f32)> {
     let mut ranked: Vec<(char, f32)> = probs
         .iter()
         .enumerate()
         .map(|(c, &p)| (letter(c as u8), p))
         .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-    ranked.truncate(3);
+    ranked.truncate(n);
+    ranked
+}
+
+/// Reads, preprocesses and classifies one image file.
+pub fn predict_file(classifier: &Classifier, path: &Path) -> Result<Prediction, FieldError> {
+    let pixels = preprocess_image(path)?;
+    let probs = probabilities(classifier, &pixels)?;
+    let (predicted, confidence) = top1(&probs);
+    let decision = classifier.decide(&pixels)?;
     Ok(Prediction {
         file: path.to_path_buf(),
         predicted,
         confidence: confidence as f32,
-        top3: ranked,
+        top3: top_letters(&probs, 3),
         probabilities: probs,
         unsure: decision.is_some_and(|d| d.0),
         unsure_score: decision.map(|d| d.1),

@@ -14,7 +14,6 @@ use super::export::run_classifier;
 use super::manifest::{RouteManifest, CLASSIFIER_ONNX, ROUTE_FILE};
 use super::score::top_and_margin;
 use crate::landmarks::{runtime, LandmarkError, Landmarker};
-use crate::letters::letter;
 
 /// What the route answered for one photo.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -128,17 +127,10 @@ impl RouteClassifier {
         let probs =
             crate::calibrate::softmax(&logits.iter().map(|&v| f64::from(v)).collect::<Vec<_>>());
         let (best, margin) = top_and_margin(&probs);
-        let mut ranked: Vec<(char, f32)> = probs
-            .iter()
-            .enumerate()
-            .map(|(c, &p)| (letter(c as u8), p))
-            .collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-        ranked.truncate(3);
         Ok(RoutePrediction {
             file: path.to_path_buf(),
             hand: true,
-            top3: ranked,
+            top3: crate::field::top_letters(&probs, 3),
             margin,
             unsure: !self.manifest.unsure.answers(best, margin),
         })
