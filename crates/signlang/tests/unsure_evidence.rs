@@ -2,11 +2,11 @@
 //! the test half (photos as the unit), on corrupted copies of test photos
 //! and on a folder of photos; each call recorded as a test touch.
 
-use signlang::calibrate::{Calibration, Population};
+use signlang::calibrate::Population;
 use signlang::data::{Dataset, TestSplit};
 use signlang::model::{DenseSpec, ModelSpec};
 use signlang::study::{Progress, Study, TrainOptions};
-use signlang::testing::{letter_pixels, write_letter_photos};
+use signlang::testing::{calibration, letter_pixels, write_letter_photos};
 use signlang::train::TrainConfig;
 
 /// `n` images of the generated letters, 4 of each source photo.
@@ -20,20 +20,6 @@ fn dataset(name: &str, n: usize, variant: u32) -> Dataset {
         pixels,
         classes,
         rows: (1..=n as u32).collect(),
-    }
-}
-
-fn calibration() -> Calibration {
-    Calibration {
-        temperature: 1.0,
-        threshold: 0.5,
-        target_accuracy: 0.99,
-        fitted_on: "test".into(),
-        fitted_images: 1,
-        ece_before: 0.0,
-        ece_after: 0.0,
-        usage: String::new(),
-        unsure: None,
     }
 }
 
@@ -68,7 +54,7 @@ fn the_rule_is_judged_on_every_population_and_the_test_touch_is_recorded() {
     let photos = dir.path().join("photos");
     let files = write_letter_photos(&photos, 1, 1);
 
-    let cal = calibration();
+    let cal = calibration(0.5);
     let rows =
         signlang::diagnose::unsure_evidence(&mut study, &id, "m", &cal, &test, Some(&photos))
             .unwrap();

@@ -179,26 +179,13 @@ fn per_photo_sample_keeps_every_photo_and_at_most_k_images_of_each() {
     assert!(super::per_photo_sample(&[], 3).is_empty());
 }
 
-fn calibration(threshold: f64) -> crate::calibrate::Calibration {
-    crate::calibrate::Calibration {
-        temperature: 1.0,
-        threshold,
-        target_accuracy: 0.99,
-        fitted_on: "test".into(),
-        fitted_images: 1,
-        ece_before: 0.0,
-        ece_after: 0.0,
-        usage: String::new(),
-        unsure: None,
-    }
-}
-
 #[test]
 fn abstain_rule_under_corruptions_counts_confident_errors() {
     let data = halves(20);
     // Confidence 0.6 + 0.4 / 24 ≈ 0.617 on the predicted half.
     let soft = |x: &Tensor| half_predictor(x).map(|p| p * 0.6 + 0.4 / 24.0);
-    let rows = abstain_under_corruptions(soft, &data, &calibration(0.5), 3, 1).unwrap();
+    let rows =
+        abstain_under_corruptions(soft, &data, &crate::testing::calibration(0.5), 3, 1).unwrap();
     assert_eq!(rows.len(), 14);
     assert_eq!(rows[0].images, "clean");
     let clean = &rows[0].operating;
@@ -210,11 +197,15 @@ fn abstain_rule_under_corruptions_counts_confident_errors() {
         (20, 0)
     );
     // Above the model's confidence nothing is accepted.
-    let none = abstain_under_corruptions(soft, &data, &calibration(0.7), 3, 1).unwrap();
+    let none =
+        abstain_under_corruptions(soft, &data, &crate::testing::calibration(0.7), 3, 1).unwrap();
     assert!(none.iter().all(|r| r.operating.accepted == 0));
     let table = abstain_table(&none, "t").to_string();
     assert!(table.contains("none accepted"), "{table}");
-    assert!(abstain_under_corruptions(soft, &halves(0), &calibration(0.5), 3, 1).is_err());
+    assert!(
+        abstain_under_corruptions(soft, &halves(0), &crate::testing::calibration(0.5), 3, 1)
+            .is_err()
+    );
 }
 
 #[test]

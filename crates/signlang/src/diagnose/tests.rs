@@ -38,17 +38,7 @@ fn empty() -> Dataset {
 }
 
 fn base() -> Calibration {
-    Calibration {
-        temperature: 1.0,
-        threshold: 0.5,
-        target_accuracy: 0.99,
-        fitted_on: "test".into(),
-        fitted_images: 1,
-        ece_before: 0.0,
-        ece_after: 0.0,
-        usage: String::new(),
-        unsure: None,
-    }
+    crate::testing::calibration(0.5)
 }
 
 fn hands(n: usize, offset: usize) -> SetData {
